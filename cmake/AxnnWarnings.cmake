@@ -1,0 +1,4 @@
+# Warnings for axnn's own targets (not for third-party headers, which are SYSTEM includes).
+add_library(axnn_warnings INTERFACE)
+target_compile_options(axnn_warnings INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor>)

@@ -1,0 +1,72 @@
+#include "cli/program.h"
+
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <tbb/global_control.h>
+
+#include "core/build_info.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace axnn::cli {
+
+std::string version_text(const std::string& program) {
+  return fmt::format("{} {} (git {}, {}, {})", program, build_version(), build_git_revision(), build_compiler(),
+                     build_type());
+}
+
+Program::Program(std::string name, std::string description) : name_(std::move(name)), app_(std::move(description), name_) {
+  app_.set_version_flag("--version", version_text(name_));
+  app_.add_option("--log-level", log_level_, "Log verbosity: trace, debug, info, warn, error, off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app_.add_option("--threads", threads_, "Worker threads (0: one per core)")->capture_default_str()->check(CLI::NonNegativeNumber);
+}
+
+void Program::add_seed_option(uint64_t default_seed) {
+  seed_ = default_seed;
+  app_.add_option("--seed", seed_, "Random seed; the same inputs, config and seed give the same artifact on CPU")
+      ->capture_default_str();
+}
+
+Provenance Program::provenance(nlohmann::json config, std::vector<InputRef> inputs) const {
+  Provenance p;
+  p.program = name_;
+  p.command_line = command_line_;
+  p.config = std::move(config);
+  p.inputs = std::move(inputs);
+  p.seed = seed_;
+  return p;
+}
+
+int Program::run(int argc, char** argv, const std::function<void()>& body) {
+  for (int i = 0; i < argc; ++i) command_line_ += (i ? " " : "") + std::string(argv[i]);
+  try {
+    app_.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app_.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app_.exit(e);
+    return kExitUserError;
+  }
+  try {
+    init_logging(name_, log_level_);
+    int n = threads_ > 0 ? threads_ : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    tbb::global_control tbb_threads(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(n));
+    threads_ = n;
+    for (auto& hook : start_hooks_) hook();
+    body();
+    return kExitOk;
+  } catch (const UserError& e) {
+    spdlog::error("{}", e.what());
+    return kExitUserError;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace axnn::cli

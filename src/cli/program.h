@@ -1,0 +1,53 @@
+// The skeleton every axnn-<verb> program shares: CLI11 with the common option groups, logging,
+// thread count, and one place that turns errors into messages and exit codes
+// (0 success, 2 usage/config/input error, 1 runtime failure; never a stack trace).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "io/artifact.h"
+
+namespace axnn::cli {
+
+class Program {
+ public:
+  Program(std::string name, std::string description);
+
+  CLI::App& app() { return app_; }
+  const std::string& name() const { return name_; }
+
+  // Option groups a program opts into. --help, --version, --log-level and --threads are always there.
+  void add_seed_option(uint64_t default_seed = 0);
+
+  // Called after parsing, before the body (the torch layer uses this for --device).
+  void on_start(std::function<void()> hook) { start_hooks_.push_back(std::move(hook)); }
+
+  // Parses, sets up logging and threads, runs `body`, maps exceptions to exit codes.
+  int run(int argc, char** argv, const std::function<void()>& body);
+
+  int threads() const { return threads_; }
+  uint64_t seed() const { return seed_; }
+  const std::string& command_line() const { return command_line_; }
+
+  // Provenance for an artifact this program writes.
+  Provenance provenance(nlohmann::json config, std::vector<InputRef> inputs) const;
+
+ private:
+  std::string name_;
+  CLI::App app_;
+  std::string log_level_ = "info";
+  int threads_ = 0;  // 0: all cores
+  uint64_t seed_ = 0;
+  std::string command_line_;
+  std::vector<std::function<void()>> start_hooks_;
+};
+
+// Text of --version for every program.
+std::string version_text(const std::string& program);
+
+}  // namespace axnn::cli

@@ -1,0 +1,281 @@
+#include "config/spec.h"
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/error.h"
+
+namespace axnn::config {
+
+using nlohmann::json;
+
+Spec object(std::string description, std::vector<std::pair<std::string, Spec>> properties) {
+  Spec s(Type::Object, std::move(description));
+  s.properties_ = std::move(properties);
+  return s;
+}
+Spec map_of(std::string description, Spec values) {
+  Spec s(Type::Map, std::move(description));
+  s.items_ = std::make_shared<Spec>(std::move(values));
+  return s;
+}
+Spec array_of(std::string description, Spec items) {
+  Spec s(Type::Array, std::move(description));
+  s.items_ = std::make_shared<Spec>(std::move(items));
+  return s;
+}
+Spec number(std::string description) { return Spec(Type::Number, std::move(description)); }
+Spec integer(std::string description) { return Spec(Type::Integer, std::move(description)); }
+Spec string(std::string description) { return Spec(Type::String, std::move(description)); }
+Spec boolean(std::string description) { return Spec(Type::Boolean, std::move(description)); }
+
+namespace {
+
+const char* type_word(Type t) {
+  switch (t) {
+    case Type::Object:
+    case Type::Map: return "a mapping";
+    case Type::Array: return "a list";
+    case Type::Number: return "a number";
+    case Type::Integer: return "an integer";
+    case Type::String: return "a string";
+    case Type::Boolean: return "true or false";
+  }
+  return "?";
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+std::string shown(const json& v) {
+  std::string s = v.dump();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+bool is_integral(const json& v) {
+  return v.is_number_integer() || (v.is_number_float() && std::isfinite(v.get<double>()) &&
+                                   std::floor(v.get<double>()) == v.get<double>() &&
+                                   std::fabs(v.get<double>()) < 9.0e15);
+}
+
+}  // namespace
+
+class Resolver {
+ public:
+  explicit Resolver(std::string source) : source_(std::move(source)) {}
+
+  json run(const Spec& spec, const json& value, const std::string& path) {
+    switch (spec.type_) {
+      case Type::Object: return object(spec, value, path);
+      case Type::Map: return map(spec, value, path);
+      case Type::Array: return array(spec, value, path);
+      default: return scalar(spec, value, path);
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
+    std::string where = path.empty() ? "(top level)" : path;
+    throw ConfigError(fmt::format("{}: {}: {}", source_, where, what));
+  }
+  void expect(bool ok, const Spec& spec, const json& value, const std::string& path) const {
+    if (!ok) fail(path, fmt::format("expected {}, got {}", type_word(spec.type_), shown(value)));
+  }
+  static std::string child(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  json object(const Spec& spec, const json& value, const std::string& path) {
+    json in = value.is_null() ? json::object() : value;
+    expect(in.is_object(), spec, value, path);
+    std::vector<std::string> known;
+    for (const auto& [key, _] : spec.properties_) known.push_back(key);
+    for (const auto& [key, _] : in.items()) {
+      if (std::find(known.begin(), known.end(), key) == known.end())
+        fail(child(path, key), fmt::format("unknown key (allowed here: {})", join(known, ", ")));
+    }
+    json out = json::object();
+    for (const auto& [key, sub] : spec.properties_) {
+      if (in.contains(key)) {
+        out[key] = run(sub, in[key], child(path, key));
+      } else if (sub.default_) {
+        out[key] = run(sub, *sub.default_, child(path, key));
+      } else if (sub.type_ == Type::Object || sub.type_ == Type::Map) {
+        out[key] = run(sub, json::object(), child(path, key));
+      } else if (sub.required_) {
+        fail(child(path, key), fmt::format("missing required key ({})", sub.description_));
+      }
+    }
+    return out;
+  }
+
+  json map(const Spec& spec, const json& value, const std::string& path) {
+    json in = value.is_null() ? json::object() : value;
+    expect(in.is_object(), spec, value, path);
+    json out = json::object();
+    for (const auto& [key, v] : in.items()) out[key] = run(*spec.items_, v, child(path, key));
+    return out;
+  }
+
+  json array(const Spec& spec, const json& value, const std::string& path) {
+    expect(value.is_array(), spec, value, path);
+    json out = json::array();
+    for (size_t i = 0; i < value.size(); ++i) out.push_back(run(*spec.items_, value[i], fmt::format("{}[{}]", path, i)));
+    return out;
+  }
+
+  json scalar(const Spec& spec, const json& value, const std::string& path) {
+    json out = value;
+    switch (spec.type_) {
+      case Type::Number: expect(value.is_number(), spec, value, path); break;
+      case Type::Integer:
+        expect(value.is_number() && is_integral(value), spec, value, path);
+        out = static_cast<int64_t>(value.get<double>());
+        if (value.is_number_integer()) out = value;
+        break;
+      case Type::String: expect(value.is_string(), spec, value, path); break;
+      case Type::Boolean: expect(value.is_boolean(), spec, value, path); break;
+      default: break;
+    }
+    if (out.is_number()) {
+      double v = out.get<double>();
+      if (!std::isfinite(v)) fail(path, fmt::format("expected a finite number, got {}", shown(value)));
+      if (spec.minimum_ && v < *spec.minimum_) fail(path, fmt::format("must be ≥ {}, got {}", *spec.minimum_, shown(value)));
+      if (spec.maximum_ && v > *spec.maximum_) fail(path, fmt::format("must be ≤ {}, got {}", *spec.maximum_, shown(value)));
+    }
+    if (!spec.enum_.empty() && std::find(spec.enum_.begin(), spec.enum_.end(), out.get<std::string>()) == spec.enum_.end())
+      fail(path, fmt::format("expected one of {}; got {}", join(spec.enum_, ", "), shown(value)));
+    return out;
+  }
+
+  std::string source_;
+};
+
+json resolve(const Spec& spec, const json& value, const std::string& source) {
+  return Resolver(source).run(spec, value, "");
+}
+
+class SchemaWriter {
+ public:
+  static json run(const Spec& spec) {
+    json s = json::object();
+    if (!spec.description_.empty()) s["description"] = spec.description_;
+    switch (spec.type_) {
+      case Type::Object: {
+        s["type"] = "object";
+        s["properties"] = json::object();
+        json required = json::array();
+        for (const auto& [key, sub] : spec.properties_) {
+          s["properties"][key] = run(sub);
+          if (sub.required_) required.push_back(key);
+        }
+        if (!required.empty()) s["required"] = required;
+        s["additionalProperties"] = false;
+        // Objects without a default are filled from their members' defaults.
+        if (!spec.default_ && !spec.required_) s["default"] = json::object();
+        break;
+      }
+      case Type::Map:
+        s["type"] = "object";
+        s["additionalProperties"] = run(*spec.items_);
+        if (!spec.default_ && !spec.required_) s["default"] = json::object();
+        break;
+      case Type::Array:
+        s["type"] = "array";
+        s["items"] = run(*spec.items_);
+        break;
+      case Type::Number: s["type"] = "number"; break;
+      case Type::Integer: s["type"] = "integer"; break;
+      case Type::String: s["type"] = "string"; break;
+      case Type::Boolean: s["type"] = "boolean"; break;
+    }
+    if (spec.default_) s["default"] = *spec.default_;
+    if (spec.minimum_) s["minimum"] = *spec.minimum_;
+    if (spec.maximum_) s["maximum"] = *spec.maximum_;
+    if (!spec.enum_.empty()) s["enum"] = spec.enum_;
+    return s;
+  }
+};
+
+json to_json_schema(const Spec& spec, const std::string& title) {
+  json s = SchemaWriter::run(spec);
+  json out = {{"$schema", "https://json-schema.org/draft/2020-12/schema"}, {"title", title}};
+  out.update(s);
+  out.erase("default");
+  return out;
+}
+
+namespace {
+
+// YAML 1.2 core schema for plain scalars.
+json scalar_to_json(const YAML::Node& node) {
+  const std::string& s = node.Scalar();
+  if (node.Tag() == "!") return s;  // quoted
+  static const std::regex null_re("^(~|null|Null|NULL|)$");
+  static const std::regex true_re("^(true|True|TRUE)$");
+  static const std::regex false_re("^(false|False|FALSE)$");
+  static const std::regex int_re("^[-+]?[0-9]+$");
+  static const std::regex float_re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  static const std::regex special_re(R"(^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$)");
+  if (std::regex_match(s, null_re)) return nullptr;
+  if (std::regex_match(s, true_re)) return true;
+  if (std::regex_match(s, false_re)) return false;
+  if (std::regex_match(s, int_re)) {
+    try {
+      return std::stoll(s);
+    } catch (const std::out_of_range&) {
+      return std::stod(s);
+    }
+  }
+  if (std::regex_match(s, float_re)) return std::stod(s);
+  if (std::regex_match(s, special_re)) return node.as<double>();
+  return s;
+}
+
+json yaml_to_json(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Scalar: return scalar_to_json(node);
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) out.push_back(yaml_to_json(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+json parse_yaml(const std::string& text, const std::string& source) {
+  try {
+    return yaml_to_json(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}: line {}, column {}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+}
+
+json load_yaml_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("{}: cannot open config file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_yaml(ss.str(), path);
+}
+
+}  // namespace axnn::config

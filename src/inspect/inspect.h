@@ -1,0 +1,24 @@
+// What axnn-inspect shows: an artifact's kind, provenance and content, as JSON or as text.
+// Later kinds add their own per-layer tables through register_view().
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <H5Cpp.h>
+#include <nlohmann/json.hpp>
+
+namespace axnn::inspect {
+
+// Everything about the artifact at `path`: root attributes, and the tree of groups and datasets
+// (shape, dtype, description, unit). Throws InputError for a missing, non-HDF5 or non-axnn file.
+nlohmann::json describe(const std::string& path);
+
+// Human-readable rendering of describe()'s result.
+std::string render_text(const nlohmann::json& description);
+
+// A kind-specific view: fills description["tables"] (a list of {title, columns, rows}) from the file.
+using View = std::function<void(H5::H5File& file, nlohmann::json& description)>;
+void register_view(const std::string& kind, View view);
+
+}  // namespace axnn::inspect

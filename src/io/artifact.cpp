@@ -1,0 +1,166 @@
+#include "io/artifact.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/build_info.h"
+#include "core/error.h"
+#include "core/hash.h"
+#include "io/h5.h"
+
+namespace fs = std::filesystem;
+
+namespace axnn {
+namespace {
+
+std::string temp_path_for(const std::string& final_path) {
+  fs::path p(final_path);
+  std::random_device rd;
+  // A hidden name with a .partial suffix: never mistaken for a finished artifact.
+  std::string name = fmt::format(".{}.{}-{:08x}.partial", p.filename().string(), getpid(), rd());
+  return (p.parent_path() / name).string();
+}
+
+void fsync_path(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) throw Error(fmt::format("{}: cannot open for fsync: {}", path, std::strerror(errno)));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw Error(fmt::format("{}: fsync failed: {}", path, std::strerror(errno)));
+}
+
+nlohmann::json created_by(const Provenance& p) {
+  return {{"program", p.program},
+          {"version", build_version()},
+          {"git_revision", build_git_revision()},
+          {"compiler", build_compiler()},
+          {"date", now_iso8601()},
+          {"command_line", p.command_line}};
+}
+
+nlohmann::json inputs_json(const std::vector<InputRef>& inputs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& in : inputs) out.push_back({{"path", in.path}, {"kind", in.kind}, {"hash", in.hash}});
+  return out;
+}
+
+}  // namespace
+
+std::string now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
+  return buf;
+}
+
+InputRef input_ref(const std::string& path) {
+  InputRef ref{path, "file", sha256_file(path)};
+  h5::silence_hdf5_errors();
+  if (H5Fis_hdf5(path.c_str()) > 0) {
+    H5::H5File f(path, H5F_ACC_RDONLY);
+    H5::Group root = f.openGroup("/");
+    if (h5::has_attr(root, "axnn_kind")) ref.kind = h5::read_string_attr(root, "axnn_kind");
+  }
+  return ref;
+}
+
+ArtifactWriter::ArtifactWriter(std::string final_path, std::string kind, int schema_version,
+                               const Provenance& provenance)
+    : final_path_(std::move(final_path)), temp_path_(temp_path_for(final_path_)) {
+  h5::silence_hdf5_errors();
+  fs::path parent = fs::path(final_path_).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent))
+    throw UsageError(fmt::format("{}: output folder '{}' does not exist", final_path_, parent.string()));
+  try {
+    // Strong close: commit() really closes the file (and any object still open in it) before the
+    // fsync and rename, so nothing is written after the file is in place.
+    H5::FileAccPropList fapl;
+    fapl.setFcloseDegree(H5F_CLOSE_STRONG);
+    file_ = H5::H5File(temp_path_, H5F_ACC_EXCL, H5::FileCreatPropList::DEFAULT, fapl);
+  } catch (const H5::Exception&) {
+    throw Error(fmt::format("{}: cannot create temporary file {}", final_path_, temp_path_));
+  }
+  H5::Group r = root();
+  h5::write_attr(r, "axnn_kind", kind);
+  h5::write_attr(r, "schema_version", static_cast<int64_t>(schema_version));
+  h5::write_json_attr(r, "created_by", created_by(provenance));
+  h5::write_json_attr(r, "config", provenance.config);
+  h5::write_json_attr(r, "inputs", inputs_json(provenance.inputs));
+  h5::write_attr(r, "seed", provenance.seed);
+}
+
+ArtifactWriter::~ArtifactWriter() {
+  if (committed_) return;
+  try {
+    file_.close();
+  } catch (...) {
+  }
+  std::error_code ec;
+  fs::remove(temp_path_, ec);
+}
+
+void ArtifactWriter::commit() {
+  file_.flush(H5F_SCOPE_GLOBAL);
+  file_.close();
+  fsync_path(temp_path_, false);
+  std::error_code ec;
+  fs::rename(temp_path_, final_path_, ec);
+  if (ec) throw Error(fmt::format("{}: cannot move finished artifact into place: {}", final_path_, ec.message()));
+  committed_ = true;
+  fs::path parent = fs::path(final_path_).parent_path();
+  fsync_path(parent.empty() ? "." : parent.string(), true);
+  spdlog::debug("wrote {}", final_path_);
+}
+
+ArtifactInfo probe_artifact(const std::string& path) {
+  h5::silence_hdf5_errors();
+  if (!fs::exists(path)) throw InputError(fmt::format("{}: no such file", path));
+  if (fs::is_directory(path)) throw InputError(fmt::format("{}: is a folder, not an HDF5 file", path));
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(fmt::format("{}: not an HDF5 file", path));
+  H5::H5File f;
+  try {
+    f = H5::H5File(path, H5F_ACC_RDONLY);
+  } catch (const H5::Exception& e) {
+    throw InputError(fmt::format("{}: cannot open HDF5 file ({})", path, e.getDetailMsg()));
+  }
+  H5::Group r = f.openGroup("/");
+  if (!h5::has_attr(r, "axnn_kind"))
+    throw InputError(fmt::format("{}: an HDF5 file, but not an axnn artifact (no root attribute 'axnn_kind')", path));
+  ArtifactInfo info;
+  info.path = path;
+  try {
+    info.kind = h5::read_string_attr(r, "axnn_kind");
+    info.schema_version = static_cast<int>(h5::read_int_attr(r, "schema_version"));
+    info.created_by = h5::read_json_attr(r, "created_by");
+    info.config = h5::read_json_attr(r, "config");
+    info.inputs = h5::read_json_attr(r, "inputs");
+    info.seed = static_cast<uint64_t>(h5::read_int_attr(r, "seed"));
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: malformed axnn artifact: {}", path, e.what()));
+  }
+  return info;
+}
+
+Artifact Artifact::open(const std::string& path, const std::string& expected_kind, int supported_version) {
+  ArtifactInfo info = probe_artifact(path);
+  if (info.kind != expected_kind)
+    throw InputError(fmt::format("{}: expected an axnn artifact of kind '{}', found kind '{}'", path, expected_kind,
+                                 info.kind));
+  if (info.schema_version != supported_version)
+    throw InputError(fmt::format("{}: kind '{}' has schema version {}, but this axnn ({}) reads version {}", path,
+                                 info.kind, info.schema_version, build_version(), supported_version));
+  return Artifact(std::move(info), H5::H5File(path, H5F_ACC_RDONLY));
+}
+
+}  // namespace axnn

@@ -1,0 +1,96 @@
+// axnn artifacts: self-describing HDF5 files. Every artifact carries root attributes
+//   axnn_kind, schema_version, created_by (JSON: program, version, git revision, date, command line),
+//   config (JSON), inputs (JSON: path, kind, content hash), seed
+// and is written atomically: into a temporary file beside the final path, fsync'ed, then renamed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <H5Cpp.h>
+#include <nlohmann/json.hpp>
+
+namespace axnn {
+
+// One input an artifact was made from.
+struct InputRef {
+  std::string path;
+  std::string kind;  // axnn_kind of the input, or "file" for a non-artifact
+  std::string hash;  // "sha256:<hex>" of the file's bytes
+};
+
+// Hashes `path` and reads its kind (if it is an axnn artifact). Throws InputError if unreadable.
+InputRef input_ref(const std::string& path);
+
+// What made an artifact. `program` and `command_line` usually come from the program skeleton.
+struct Provenance {
+  std::string program;
+  std::string command_line;
+  nlohmann::json config = nlohmann::json::object();
+  std::vector<InputRef> inputs;
+  uint64_t seed = 0;
+};
+
+// Writes an artifact. Until commit() nothing exists at the final path; if the writer is destroyed
+// without commit() (an exception, an early return) the temporary file is removed and a file that
+// was already at the final path is left untouched.
+class ArtifactWriter {
+ public:
+  ArtifactWriter(std::string final_path, std::string kind, int schema_version, const Provenance& provenance);
+  ~ArtifactWriter();
+  ArtifactWriter(const ArtifactWriter&) = delete;
+  ArtifactWriter& operator=(const ArtifactWriter&) = delete;
+
+  H5::H5File& file() { return file_; }
+  H5::Group root() { return file_.openGroup("/"); }
+  const std::string& final_path() const { return final_path_; }
+  const std::string& temp_path() const { return temp_path_; }
+
+  // Flushes, closes, fsyncs and renames the file into place.
+  void commit();
+
+ private:
+  std::string final_path_;
+  std::string temp_path_;
+  H5::H5File file_;
+  bool committed_ = false;
+};
+
+// The root attributes of an artifact, as read back.
+struct ArtifactInfo {
+  std::string path;
+  std::string kind;
+  int schema_version = 0;
+  nlohmann::json created_by;
+  nlohmann::json config;
+  nlohmann::json inputs;
+  uint64_t seed = 0;
+};
+
+// Reads the root attributes of `path`. Throws InputError, naming the file, when it is missing,
+// not HDF5, or an HDF5 file that axnn did not make.
+ArtifactInfo probe_artifact(const std::string& path);
+
+// An artifact opened for reading after its kind and schema version were checked.
+class Artifact {
+ public:
+  // Throws InputError naming the file, the expected and the found kind/version on a mismatch.
+  static Artifact open(const std::string& path, const std::string& expected_kind, int supported_version);
+
+  const ArtifactInfo& info() const { return info_; }
+  H5::H5File& file() { return file_; }
+  H5::Group root() { return file_.openGroup("/"); }
+  const std::string& path() const { return info_.path; }
+
+ private:
+  Artifact(ArtifactInfo info, H5::H5File file) : info_(std::move(info)), file_(std::move(file)) {}
+  ArtifactInfo info_;
+  H5::H5File file_;
+};
+
+// ISO 8601 local time with UTC offset, e.g. 2026-11-22T11:40:02+0000.
+std::string now_iso8601();
+
+}  // namespace axnn

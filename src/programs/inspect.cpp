@@ -1,0 +1,34 @@
+// axnn-inspect FILE...: what an artifact is, who made it from what, and what it holds.
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/program.h"
+#include "core/error.h"
+#include "inspect/inspect.h"
+
+int main(int argc, char** argv) {
+  axnn::cli::Program program("axnn-inspect",
+                             "Show what axnn artifacts (HDF5 files) are and hold: kind, provenance (program, inputs "
+                             "with hashes, config, seed) and content (datasets, per-layer tables).");
+  std::vector<std::string> files;
+  bool as_json = false;
+  program.app().add_option("files", files, "Artifacts to inspect")->required()->check(CLI::ExistingPath);
+  program.app().add_flag("--json", as_json, "Print one JSON document (a list, one entry per file) for scripts");
+  return program.run(argc, argv, [&] {
+    nlohmann::json all = nlohmann::json::array();
+    bool failed = false;
+    for (const auto& f : files) {
+      try {
+        nlohmann::json d = axnn::inspect::describe(f);
+        if (as_json) all.push_back(d);
+        else std::cout << axnn::inspect::render_text(d) << "\n";
+      } catch (const axnn::UserError& e) {
+        spdlog::error("{}", e.what());
+        failed = true;
+      }
+    }
+    if (as_json) std::cout << all.dump(2) << "\n";
+    if (failed) throw axnn::InputError("some files could not be inspected (see above)");
+  });
+}

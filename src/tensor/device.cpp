@@ -1,0 +1,61 @@
+#include "tensor/device.h"
+
+#include <torch/torch.h>
+
+#include <regex>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/program.h"
+#include "core/error.h"
+
+namespace axnn {
+namespace {
+
+std::string g_device_text = "auto";
+std::string g_selected = "cpu";
+
+}  // namespace
+
+std::string resolve_device(const DeviceSpec& spec) {
+  bool have_cuda = torch::cuda::is_available();
+  int count = have_cuda ? static_cast<int>(torch::cuda::device_count()) : 0;
+  switch (spec.kind) {
+    case DeviceSpec::Kind::Cpu: return "cpu";
+    case DeviceSpec::Kind::Auto: return have_cuda ? "cuda:0" : "cpu";
+    case DeviceSpec::Kind::Cuda: {
+      if (!have_cuda)
+        throw UsageError("--device: a CUDA GPU was asked for, but this LibTorch sees none (use --device cpu)");
+      int index = spec.index < 0 ? 0 : spec.index;
+      if (index >= count)
+        throw UsageError(fmt::format("--device cuda:{}: only {} CUDA device(s) present", index, count));
+      return fmt::format("cuda:{}", index);
+    }
+  }
+  return "cpu";
+}
+
+DeviceSpec parse_device_spec(const std::string& text) {
+  static const std::regex cuda_re("^cuda(:([0-9]+))?$");
+  std::smatch m;
+  if (text == "auto") return {DeviceSpec::Kind::Auto, -1};
+  if (text == "cpu") return {DeviceSpec::Kind::Cpu, -1};
+  if (std::regex_match(text, m, cuda_re)) return {DeviceSpec::Kind::Cuda, m[2].matched ? std::stoi(m[2].str()) : -1};
+  throw UsageError(fmt::format("--device: expected auto, cpu, cuda or cuda:N; got \"{}\"", text));
+}
+
+void add_device_option(cli::Program& program) {
+  program.app()
+      .add_option("--device", g_device_text, "Where to run: auto (a GPU when LibTorch has one, else cpu), cpu, cuda, cuda:N")
+      ->capture_default_str();
+  program.on_start([&program] {
+    g_selected = resolve_device(parse_device_spec(g_device_text));
+    torch::set_num_threads(program.threads());
+    spdlog::debug("device {}, {} threads", g_selected, program.threads());
+  });
+}
+
+const std::string& selected_device() { return g_selected; }
+
+}  // namespace axnn

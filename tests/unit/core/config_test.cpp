@@ -1,0 +1,114 @@
+#include "config/spec.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/error.h"
+#include "../test_util.h"
+
+namespace axnn::config {
+namespace {
+
+using nlohmann::json;
+
+Spec trainer_like_spec() {
+  return object("an experiment",
+                {{"name", string("experiment name").required()},
+                 {"seed", integer("random seed").def(0).min(0)},
+                 {"steps", array_of("ordered steps",
+                                    object("one step", {{"kind", string("step kind").one_of({"baseline", "quant"}).required()},
+                                                        {"trainer", object("trainer", {{"lr", number("learning rate").def(0.1).min(0)},
+                                                                                      {"epochs", integer("epochs").def(1).min(0)},
+                                                                                      {"nesterov", boolean("Nesterov momentum").def(false)}})}}))
+                               .def(json::array())},
+                 {"sweep", map_of("swept keys", array_of("values", number("a value")))}});
+}
+
+std::string config_error(const std::string& yaml) {
+  try {
+    resolve(trainer_like_spec(), parse_yaml(yaml, "run.yaml"), "run.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+TEST(Config, FillsDefaultsAtEveryLevel) {
+  json r = resolve(trainer_like_spec(), parse_yaml("name: x\nsteps:\n  - kind: baseline\n  - kind: quant\n    trainer: {lr: 0.01}\n", "t"), "t");
+  EXPECT_EQ(r["seed"], 0);
+  EXPECT_EQ(r["steps"][0]["trainer"]["lr"], 0.1);
+  EXPECT_EQ(r["steps"][0]["trainer"]["epochs"], 1);
+  EXPECT_EQ(r["steps"][1]["trainer"]["lr"], 0.01);
+  EXPECT_EQ(r["steps"][1]["trainer"]["nesterov"], false);
+  EXPECT_TRUE(r["sweep"].is_object());
+}
+
+TEST(Config, WrongTypeNamesFullKeyPathAndFile) {
+  std::string msg = config_error("name: x\nsteps:\n  - kind: baseline\n  - kind: quant\n  - kind: quant\n    trainer:\n      lr: fast\n");
+  EXPECT_EQ(msg, "run.yaml: steps[2].trainer.lr: expected a number, got \"fast\"");
+}
+
+TEST(Config, UnknownKeyIsRejectedWithAllowedKeys) {
+  std::string msg = config_error("name: x\nsteps:\n  - kind: quant\n    trainer: {lrr: 0.1}\n");
+  EXPECT_NE(msg.find("run.yaml: steps[0].trainer.lrr: unknown key"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("lr, epochs, nesterov"), std::string::npos) << msg;
+  EXPECT_NE(config_error("name: x\ntypo: 1\n").find("run.yaml: typo: unknown key"), std::string::npos);
+}
+
+TEST(Config, MissingRequiredEnumBoundsAndIntegers) {
+  EXPECT_NE(config_error("seed: 1\n").find("run.yaml: name: missing required key"), std::string::npos);
+  EXPECT_NE(config_error("name: x\nsteps: [{kind: noise}]\n").find("steps[0].kind: expected one of baseline, quant; got \"noise\""),
+            std::string::npos);
+  EXPECT_NE(config_error("name: x\nseed: -1\n").find("seed: must be ≥ 0"), std::string::npos);
+  EXPECT_NE(config_error("name: x\nseed: 1.5\n").find("seed: expected an integer, got 1.5"), std::string::npos);
+  EXPECT_NE(config_error("name: x\nsteps: {kind: quant}\n").find("steps: expected a list"), std::string::npos);
+  EXPECT_NE(config_error("name: x\nsweep: {noise.lambda: [0.1, oops]}\n").find("sweep.noise.lambda[1]: expected a number"),
+            std::string::npos);
+  EXPECT_NE(config_error("name: x\nsteps: [{kind: quant, trainer: {nesterov: 1}}]\n").find("expected true or false, got 1"),
+            std::string::npos);
+}
+
+TEST(Config, YamlScalarsAreTypedAndQuotedStaysString) {
+  json j = parse_yaml("a: 1\nb: 1.5e-3\nc: 'true'\nd: true\ne: ~\nf: \"12\"\ng: abc\nh: .inf\n", "t");
+  EXPECT_TRUE(j["a"].is_number_integer());
+  EXPECT_DOUBLE_EQ(j["b"].get<double>(), 1.5e-3);
+  EXPECT_TRUE(j["c"].is_string());
+  EXPECT_TRUE(j["d"].is_boolean());
+  EXPECT_TRUE(j["e"].is_null());
+  EXPECT_TRUE(j["f"].is_string());
+  EXPECT_EQ(j["g"], "abc");
+  EXPECT_TRUE(std::isinf(j["h"].get<double>()));
+  EXPECT_NE(config_error("name: x\nsteps: [{kind: quant, trainer: {lr: .inf}}]\n").find("finite"), std::string::npos);
+}
+
+TEST(Config, YamlSyntaxErrorNamesFileAndLine) {
+  test::TempDir dir;
+  std::ofstream(dir.file("bad.yaml")) << "a: 1\nb: [1, 2\n";
+  try {
+    load_yaml_file(dir.file("bad.yaml"));
+    FAIL();
+  } catch (const ConfigError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("bad.yaml: line"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(load_yaml_file(dir.file("missing.yaml")), InputError);
+}
+
+TEST(Config, JsonSchemaCarriesDescriptionsDefaultsAndClosedObjects) {
+  json s = to_json_schema(trainer_like_spec(), "experiment");
+  EXPECT_EQ(s["title"], "experiment");
+  EXPECT_EQ(s["type"], "object");
+  EXPECT_EQ(s["additionalProperties"], false);
+  EXPECT_EQ(s["required"], json::array({"name"}));
+  const json& trainer = s["properties"]["steps"]["items"]["properties"]["trainer"];
+  EXPECT_EQ(trainer["properties"]["lr"]["default"], 0.1);
+  EXPECT_EQ(trainer["properties"]["lr"]["minimum"], 0.0);
+  EXPECT_EQ(trainer["properties"]["lr"]["description"], "learning rate");
+  EXPECT_EQ(trainer["additionalProperties"], false);
+  EXPECT_EQ(s["properties"]["steps"]["items"]["properties"]["kind"]["enum"], json::array({"baseline", "quant"}));
+  EXPECT_EQ(s["properties"]["sweep"]["additionalProperties"]["type"], "array");
+}
+
+}  // namespace
+}  // namespace axnn::config
