@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what axnn needs and is missing; fast and silent when everything is there.
+#   1. Debian packages listed in scripts/debian-packages.txt (needs root and Debian's archive);
+#   2. a project-local virtual environment .venv with the packages of scripts/python-requirements.txt.
+#      A torch that is already importable (e.g. on an offline GPU machine) is reused, not downloaded.
+# Environment: AXNN_VENV (default .venv), AXNN_SKIP_APT=1 to skip step 1 (e.g. in a conda environment).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+venv=${AXNN_VENV:-$root/.venv}
+log() { echo "[setup] $*" >&2; }
+
+install_debian_packages() {
+  [[ "${AXNN_SKIP_APT:-0}" == 1 ]] && return
+  mapfile -t wanted < <(grep -vE '^\s*(#|$)' scripts/debian-packages.txt)
+  local missing=()
+  for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { log "not root and no sudo: install these first: ${missing[*]}"; exit 1; }
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# A python3 outside the venv that can already import torch, if any.
+python_with_torch() {
+  for py in "${AXNN_PYTHON:-}" python3 /usr/bin/python3; do
+    [[ -n "$py" ]] && command -v "$py" >/dev/null && "$py" -c "import torch" 2>/dev/null && { command -v "$py"; return; }
+  done
+  return 0
+}
+
+setup_venv() {
+  local stamp="$venv/.axnn-requirements"
+  if [[ -x "$venv/bin/python" && -f "$stamp" ]] && cmp -s scripts/python-requirements.txt "$stamp" \
+     && "$venv/bin/python" -c "import torch, h5py, matplotlib, yaml, jsonschema" 2>/dev/null; then
+    return
+  fi
+  local base_py system_torch
+  system_torch=$(python_with_torch)
+  if [[ -n "$system_torch" ]]; then
+    log "reusing the torch importable from $system_torch"
+    base_py=$system_torch
+    [[ -x "$venv/bin/python" ]] || "$base_py" -m venv --system-site-packages "$venv"
+  else
+    base_py=$(command -v python3)
+    [[ -x "$venv/bin/python" ]] || "$base_py" -m venv "$venv"
+  fi
+  log "installing Python packages into $venv (torch is a large download the first time)"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  if [[ -n "$system_torch" ]]; then
+    grep -v '^torch' scripts/python-requirements.txt > "$venv/.requirements-no-torch"
+    "$venv/bin/python" -m pip install -q -r "$venv/.requirements-no-torch"
+  else
+    "$venv/bin/python" -m pip install -q -r scripts/python-requirements.txt
+  fi
+  cp scripts/python-requirements.txt "$stamp"
+}
+
+install_debian_packages
+setup_venv
