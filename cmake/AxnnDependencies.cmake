@@ -10,6 +10,7 @@ find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3.9 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
 
 # LibTorch's config looks for CUDA itself when the wheel is CUDA-enabled and appends -gencode flags
 # for every architecture it knows to CMAKE_CUDA_FLAGS (some of which a newer nvcc rejects). axnn's

@@ -122,7 +122,13 @@ std::string render_text(const json& d) {
       os << fmt::format("  {}/\n", value_text(e["path"]));
     }
   }
-  for (const auto& t : d["tables"]) render_table(os, t);
+  os << render_tables(d["tables"]);
+  return os.str();
+}
+
+std::string render_tables(const json& tables) {
+  std::ostringstream os;
+  for (const auto& t : tables) render_table(os, t);
   return os.str();
 }
 

@@ -17,6 +17,9 @@ nlohmann::json describe(const std::string& path);
 // Human-readable rendering of describe()'s result.
 std::string render_text(const nlohmann::json& description);
 
+// Text of a list of {title, columns, rows} tables.
+std::string render_tables(const nlohmann::json& tables);
+
 // A kind-specific view: fills description["tables"] (a list of {title, columns, rows}) from the file.
 using View = std::function<void(H5::H5File& file, nlohmann::json& description)>;
 void register_view(const std::string& kind, View view);

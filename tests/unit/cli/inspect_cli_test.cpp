@@ -1,32 +1,17 @@
 // axnn-inspect as a user runs it: the real executable, its output and exit code.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
-#include <sys/wait.h>
 
 #include "io/artifact.h"
 #include "io/h5.h"
+#include "../cli_util.h"
 #include "../test_util.h"
 
 namespace axnn {
 namespace {
 
-struct Result {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-Result run(const std::string& args) {
-  std::string cmd = std::string(AXNN_INSPECT_EXE) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+test::Result run(const std::string& args) { return test::run(AXNN_INSPECT_EXE, args); }
 
 void make_artifact(const std::string& path) {
   Provenance p;
@@ -34,7 +19,7 @@ void make_artifact(const std::string& path) {
   p.command_line = "axnn-test make";
   p.config = {{"alpha", 2}};
   p.seed = 42;
-  ArtifactWriter w(path, "multipliers", 1, p);
+  ArtifactWriter w(path, "model", 1, p);
   H5::Group root = w.root();
   std::vector<int32_t> lut(65536, 3);
   h5::write_dataset(root, "multipliers/exact/lut", lut, {256, 256}, {"product table", ""});
@@ -44,9 +29,9 @@ void make_artifact(const std::string& path) {
 TEST(InspectCli, ShowsKindProvenanceAndContent) {
   test::TempDir dir;
   make_artifact(dir.file("lib.h5"));
-  Result r = run(dir.file("lib.h5"));
+  auto r = run(dir.file("lib.h5"));
   EXPECT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("kind: multipliers (schema version 1)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("kind: model (schema version 1)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("axnn-test make"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("seed: 42"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("/multipliers/exact/lut"), std::string::npos) << r.output;
@@ -57,11 +42,11 @@ TEST(InspectCli, ShowsKindProvenanceAndContent) {
 TEST(InspectCli, JsonOutputParses) {
   test::TempDir dir;
   make_artifact(dir.file("lib.h5"));
-  Result r = run("--json --log-level error " + dir.file("lib.h5"));
+  auto r = run("--json --log-level error " + dir.file("lib.h5"));
   ASSERT_EQ(r.code, 0) << r.output;
   nlohmann::json j = nlohmann::json::parse(r.output);
   ASSERT_EQ(j.size(), 1u);
-  EXPECT_EQ(j[0]["kind"], "multipliers");
+  EXPECT_EQ(j[0]["kind"], "model");
   EXPECT_EQ(j[0]["config"]["alpha"], 2);
 }
 
@@ -72,7 +57,7 @@ TEST(InspectCli, PlainHdf5FileIsReportedClearly) {
     H5::Group root = f.openGroup("/");
     h5::write_dataset(root, "data", std::vector<float>{1, 2, 3}, {3});
   }
-  Result r = run(dir.file("plain.h5"));
+  auto r = run(dir.file("plain.h5"));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("plain.h5: an HDF5 file, but not an axnn artifact"), std::string::npos) << r.output;
 }
@@ -80,7 +65,7 @@ TEST(InspectCli, PlainHdf5FileIsReportedClearly) {
 TEST(InspectCli, NonHdf5AndMissingFilesAreUserErrors) {
   test::TempDir dir;
   std::ofstream(dir.file("notes.txt")) << "hello";
-  Result r = run(dir.file("notes.txt"));
+  auto r = run(dir.file("notes.txt"));
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("not an HDF5 file"), std::string::npos) << r.output;
   EXPECT_EQ(run(dir.file("missing.h5")).code, 2);
@@ -88,11 +73,11 @@ TEST(InspectCli, NonHdf5AndMissingFilesAreUserErrors) {
 }
 
 TEST(InspectCli, HelpAndVersion) {
-  Result help = run("--help");
+  auto help = run("--help");
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.output.find("--json"), std::string::npos);
   EXPECT_NE(help.output.find("--log-level"), std::string::npos);
-  Result version = run("--version");
+  auto version = run("--version");
   EXPECT_EQ(version.code, 0);
   EXPECT_NE(version.output.find("axnn-inspect 0."), std::string::npos) << version.output;
 }

@@ -1,0 +1,271 @@
+#include "multipliers/evoapprox.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <tbb/parallel_for.h>
+
+#include "core/error.h"
+#include "core/hash.h"
+
+namespace fs = std::filesystem;
+
+namespace axnn::mult {
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot read file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string strip_comments(const std::string& code) {
+  static const std::regex block(R"(/\*[\s\S]*?\*/)"), line(R"(//[^\n]*)");
+  return std::regex_replace(std::regex_replace(code, block, " "), line, " ");
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs a shell command, returns exit status and combined output.
+std::pair<int, std::string> run_command(const std::string& cmd) {
+  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
+  if (!pipe) throw Error(fmt::format("cannot run: {}", cmd));
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "axnn-evo-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  fs::path path_;
+};
+
+// A C program that includes the model and writes its 65,536 results as int32, row = operand A.
+std::string harness_source(const std::string& model_path, const EvoSignature& sig) {
+  std::string value = sig.semantic_signed ? "(int32_t)(int16_t)(uint16_t)r" : "(int32_t)(uint16_t)r";
+  int lo = sig.semantic_signed ? -128 : 0;
+  return fmt::format(R"(#include "{model}"
+#include <stdio.h>
+int main(int argc, char** argv) {{
+  static int32_t out[65536];
+  int n = 0;
+  for (int a = {lo}; a < {lo} + 256; ++a)
+    for (int b = {lo}; b < {lo} + 256; ++b) {{
+      {ret} r = {fn}(({ta})a, ({tb})b);
+      out[n++] = {value};
+    }}
+  FILE* f = fopen(argv[1], "wb");
+  if (!f || fwrite(out, sizeof out, 1, f) != 1) return 3;
+  return fclose(f) != 0;
+}}
+)",
+                     fmt::arg("model", model_path), fmt::arg("lo", lo), fmt::arg("ret", sig.result_type),
+                     fmt::arg("fn", sig.function), fmt::arg("ta", sig.a_type), fmt::arg("tb", sig.b_type),
+                     fmt::arg("value", value));
+}
+
+std::vector<int32_t> evaluate(const std::string& path, const EvoSignature& sig, const std::string& compiler) {
+  TempDir tmp;
+  fs::path src = tmp.path_ / "harness.c", exe = tmp.path_ / "harness", out = tmp.path_ / "table.bin";
+  std::ofstream(src) << harness_source(fs::absolute(path).string(), sig);
+  auto [rc, log] = run_command(fmt::format("{} -O1 -w -o {} {}", compiler, shell_quote(exe.string()), shell_quote(src.string())));
+  if (rc != 0) {
+    std::string first = log.substr(0, 600);
+    throw InputError(fmt::format("{}: does not compile with '{}' (exit {}):\n{}", path, compiler, rc, first));
+  }
+  auto [rc2, log2] = run_command(fmt::format("{} {}", shell_quote(exe.string()), shell_quote(out.string())));
+  if (rc2 != 0) throw InputError(fmt::format("{}: the compiled model failed to run (exit {}): {}", path, rc2, log2));
+  std::vector<int32_t> table(kTableSize);
+  std::ifstream in(out, std::ios::binary);
+  in.read(reinterpret_cast<char*>(table.data()), kTableSize * sizeof(int32_t));
+  if (in.gcount() != static_cast<std::streamsize>(kTableSize * sizeof(int32_t)))
+    throw InputError(fmt::format("{}: the compiled model wrote an incomplete table", path));
+  return table;
+}
+
+void check_metric(const std::string& path, const std::map<std::string, double>& header, const char* key,
+                  double computed, double tolerance, std::vector<std::string>& warnings) {
+  auto it = header.find(key);
+  if (it == header.end()) {
+    warnings.push_back(fmt::format("{}: header has no {} to verify", path, key));
+    return;
+  }
+  double diff = std::fabs(computed - it->second);
+  if (diff > 0.5 && diff > tolerance * std::fabs(it->second))
+    warnings.push_back(fmt::format("{}: computed {} = {:.4g} differs from the header's {} = {:.4g}", path, key,
+                                   computed, key, it->second));
+}
+
+std::optional<double> header_value(const std::map<std::string, double>& header, const char* key) {
+  auto it = header.find(key);
+  return it == header.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+}  // namespace
+
+EvoSignature parse_evo_signature(const std::string& code, const std::string& stem, const std::string& file) {
+  static const std::regex fn_re(
+      R"(((?:unsigned\s+|signed\s+)?(?:u?int(?:8|16|32|64)_t|int|short|long|char))\s+(\w+)\s*\(\s*((?:const\s+)?(?:u?int(?:8|16|32|64)_t|int|short|char|unsigned\s+char|signed\s+char))\s+\w+\s*,\s*((?:const\s+)?(?:u?int(?:8|16|32|64)_t|int|short|char|unsigned\s+char|signed\s+char))\s+\w+\s*\)\s*\{)");
+  std::string clean = strip_comments(code);
+  std::vector<EvoSignature> found;
+  for (auto it = std::sregex_iterator(clean.begin(), clean.end(), fn_re); it != std::sregex_iterator(); ++it) {
+    const std::smatch& m = *it;
+    found.push_back({m[2].str(), m[1].str(), m[3].str(), m[4].str(), false});
+  }
+  if (found.empty())
+    throw InputError(fmt::format("{}: no multiplier function of the form 'T name(T8 A, T8 B) {{' found", file));
+  EvoSignature sig = found.front();
+  for (const auto& s : found)
+    if (s.function == stem) sig = s;
+  if (sig.function.find("mul8s") != std::string::npos || stem.find("mul8s") != std::string::npos)
+    sig.semantic_signed = true;
+  else if (sig.function.find("mul8u") != std::string::npos || stem.find("mul8u") != std::string::npos)
+    sig.semantic_signed = false;
+  else
+    sig.semantic_signed = sig.a_type.find("uint") == std::string::npos && sig.a_type.find("unsigned") == std::string::npos;
+  return sig;
+}
+
+std::map<std::string, double> parse_evo_header(const std::string& code) {
+  // "// MAE = 33 ", "// PDK45_PWR = 0.363 mW", "//  EP% = 74.80 %  // note" ...
+  static const std::regex kv(R"(^\s*//\s*([A-Za-z0-9_%]+)\s*=\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?))");
+  std::map<std::string, double> out;
+  std::istringstream in(code);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kv)) out.emplace(m[1].str(), std::stod(m[2].str()));
+  }
+  return out;
+}
+
+Multiplier import_evo_file(const std::string& path, const EvoImportOptions& options, std::vector<std::string>& warnings) {
+  std::string code = read_text(path);
+  std::string stem = fs::path(path).stem().string();
+  EvoSignature sig = parse_evo_signature(code, stem, path);
+  auto header = parse_evo_header(code);
+  std::vector<int32_t> raw = evaluate(path, sig, options.compiler);
+
+  // Verify against the header in the model's own domain, as EvoApproxLib computed it.
+  ErrorMetrics own = sig.semantic_signed ? compute_metrics(raw) : compute_metrics_unsigned(raw);
+  check_metric(path, header, "MAE", own.mae, options.tolerance, warnings);
+  check_metric(path, header, "WCE", own.wce, options.tolerance, warnings);
+
+  Multiplier m;
+  m.name = stem;
+  m.is_signed = sig.semantic_signed;
+  m.lut = sig.semantic_signed ? raw : sign_magnitude(raw);
+  auto power = header_value(header, "PDK45_PWR");
+  if (!power) throw InputError(fmt::format("{}: header has no '// PDK45_PWR = <value> mW' line", path));
+  if (!std::isfinite(*power) || *power < 0) throw InputError(fmt::format("{}: PDK45_PWR is {}, not a power", path, *power));
+  m.power = *power;
+  m.power_unit = "mW";
+  m.power_source = "EvoApproxLib header PDK45_PWR (45 nm PDK)";
+  if (auto area = header_value(header, "PDK45_AREA")) m.area = area, m.area_unit = "um2";
+  if (auto delay = header_value(header, "PDK45_DELAY")) m.delay = delay, m.delay_unit = "ns";
+  m.source = {{"family", "evoapprox"},
+              {"file", fs::path(path).filename().string()},
+              {"hash", sha256_bytes(code)},
+              {"function", sig.function},
+              {"types", fmt::format("{} {}({}, {})", sig.result_type, sig.function, sig.a_type, sig.b_type)},
+              {"header", header}};
+  m.description = fmt::format("EvoApproxLib {} multiplier {}{}", sig.semantic_signed ? "signed" : "unsigned", stem,
+                              sig.semantic_signed ? "" : " (used sign-magnitude)");
+  m.metrics = compute_metrics(m.lut);
+  return m;
+}
+
+Library import_evoapprox(const std::vector<std::string>& paths, const std::string& library_name,
+                         const EvoImportOptions& options) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    if (fs::is_directory(p)) {
+      for (const auto& e : fs::recursive_directory_iterator(p))
+        if (e.is_regular_file() && e.path().extension() == ".c") files.push_back(e.path().string());
+    } else if (fs::is_regular_file(p)) {
+      files.push_back(p);
+    } else {
+      throw InputError(fmt::format("{}: no such file or folder", p));
+    }
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw InputError("no .c files found in the given paths");
+
+  std::vector<Multiplier> models(files.size());
+  std::vector<std::vector<std::string>> warnings(files.size());
+  std::vector<std::string> errors(files.size());
+  tbb::parallel_for(size_t{0}, files.size(), [&](size_t i) {
+    try {
+      models[i] = import_evo_file(files[i], options, warnings[i]);
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  });
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!errors[i].empty()) throw InputError(errors[i]);
+    for (const auto& w : warnings[i]) spdlog::warn("{}", w);
+  }
+
+  Library lib;
+  lib.name = library_name;
+  const std::vector<int32_t> exact = exact_table();
+  const Multiplier* exact_model = nullptr;
+  for (const auto& m : models)
+    if (m.lut == exact && (!exact_model || m.power < exact_model->power)) exact_model = &m;
+  Multiplier e;
+  e.name = "exact";
+  e.lut = exact;
+  e.is_signed = true;
+  e.power_unit = "mW";
+  if (exact_model) {
+    e.power = exact_model->power;
+    e.area = exact_model->area, e.area_unit = exact_model->area_unit;
+    e.delay = exact_model->delay, e.delay_unit = exact_model->delay_unit;
+    e.power_source = fmt::format("power of the exact EvoApproxLib model {}", exact_model->name);
+    e.source = {{"family", "exact"}, {"same_as", exact_model->name}};
+  } else if (options.exact_power) {
+    e.power = *options.exact_power;
+    e.power_source = "given with --exact-power";
+    e.source = {{"family", "exact"}};
+  } else {
+    throw UsageError(
+        "no imported model is exact; pass --exact-power with the power of the exact 8x8 multiplier (mW) "
+        "so relative power can be computed");
+  }
+  e.description = "exact signed 8x8 product";
+  e.metrics = compute_metrics(e.lut);
+  lib.multipliers.push_back(std::move(e));
+  for (auto& m : models) lib.multipliers.push_back(std::move(m));
+  lib.validate(fmt::format("library '{}'", library_name));
+  return lib;
+}
+
+}  // namespace axnn::mult

@@ -1,0 +1,43 @@
+// Import of EvoApproxLib C models (e.g. multiplers/8x8_signed/*.c of a user's checkout): each model
+// is compiled with the system C compiler into a small harness that evaluates all 65,536 operand pairs.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "multipliers/multiplier.h"
+
+namespace axnn::mult {
+
+// The model's C function, as declared in the file.
+struct EvoSignature {
+  std::string function;     // normally the file stem, e.g. mul8s_1KR6
+  std::string result_type;  // e.g. int16_t, or uint16_t in files that use unsigned types for a signed model
+  std::string a_type, b_type;
+  bool semantic_signed = false;  // mul8s / int8_t operands: operands -128..127
+};
+
+// Finds the multiplier function in `code` (comments stripped first). Throws InputError naming `file`.
+EvoSignature parse_evo_signature(const std::string& code, const std::string& stem, const std::string& file);
+
+// "// KEY = value unit" lines of the header (MAE, WCE, PDK45_PWR, PDK45_AREA, PDK45_DELAY, EP%, ...).
+std::map<std::string, double> parse_evo_header(const std::string& code);
+
+struct EvoImportOptions {
+  std::string compiler = "cc";
+  std::optional<double> exact_power;  // mW; needed when no imported model is exact
+  double tolerance = 0.01;            // relative MAE/WCE mismatch (beyond 0.5 absolute) that warns
+};
+
+// Imports one C file: its signed-index table (unsigned models used sign-magnitude), header metrics
+// and power. Warnings (metric mismatches) are appended to `warnings`.
+Multiplier import_evo_file(const std::string& path, const EvoImportOptions& options, std::vector<std::string>& warnings);
+
+// Imports every *.c under `paths` (files or folders, searched recursively), in parallel, and adds
+// the 'exact' multiplier. Throws InputError naming the first file that fails.
+Library import_evoapprox(const std::vector<std::string>& paths, const std::string& library_name,
+                         const EvoImportOptions& options);
+
+}  // namespace axnn::mult

@@ -1,0 +1,237 @@
+#include "multipliers/families.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace axnn::mult {
+namespace {
+
+// Cell costs of the power proxy.
+constexpr double kAnd = 1, kFullAdder = 4, kMux2 = 2, kLeadingOne = 8;
+
+// Partial-product masks: bit (i, j) is a_i & w_j, weight 2^(i+j).
+using PpMask = bool (*)(const FamilyMember&, int i, int j);
+
+bool keep_all(const FamilyMember&, int, int) { return true; }
+bool keep_truncated(const FamilyMember& m, int i, int j) { return i + j >= m.k; }
+bool keep_broken_array(const FamilyMember& m, int i, int j) { return i + j >= m.vbl && j >= m.hbl; }
+bool keep_operand_truncated(const FamilyMember& m, int i, int j) { return i >= m.k && j >= m.k; }
+
+PpMask mask_of(const std::string& family) {
+  if (family == "exact") return keep_all;
+  if (family == "truncated") return keep_truncated;
+  if (family == "broken_array") return keep_broken_array;
+  if (family == "operand_truncation") return keep_operand_truncated;
+  return nullptr;
+}
+
+int32_t pp_product(const FamilyMember& m, PpMask keep, int x, int y) {
+  int32_t p = 0;
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j)
+      if (((x >> i) & 1) && ((y >> j) & 1) && keep(m, i, j)) p += int32_t{1} << (i + j);
+  // 128 (from |-128|) has only bit 7; 8 bits cover every magnitude used.
+  return p;
+}
+
+// Cost of a partial-product array: one AND per kept bit; reducing n bits in c columns to one row
+// takes about n - c full adders (each removes one bit), which also covers the final adder.
+double pp_array_cost(int bits, int columns) { return bits * kAnd + std::max(0, bits - columns) * kFullAdder; }
+
+double pp_mask_cost(const FamilyMember& m, PpMask keep) {
+  int bits = 0;
+  bool column_used[15] = {};
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j)
+      if (keep(m, i, j)) {
+        ++bits;
+        column_used[i + j] = true;
+      }
+  int columns = 0;
+  for (bool c : column_used) columns += c;
+  return pp_array_cost(bits, columns);
+}
+
+int leading_one(int x) { return 31 - __builtin_clz(static_cast<unsigned>(x)); }
+
+// DRUM (Hashemi et al., 2015): keep k bits from the leading one, set the lowest kept bit to 1.
+int drum_operand(int x, int k) {
+  if (x < (1 << k)) return x;
+  int shift = leading_one(x) - k + 1;
+  return ((x >> shift) | 1) << shift;
+}
+
+// Mitchell's logarithmic multiplier (1962): log2 x ~ t + f with x = 2^t (1 + f).
+int32_t mitchell(int x, int y) {
+  if (x == 0 || y == 0) return 0;
+  int tx = leading_one(x), ty = leading_one(y);
+  int64_t fx = x - (1 << tx), fy = y - (1 << ty);  // fractions scaled by 2^tx, 2^ty
+  int64_t cross = (fx << ty) + (fy << tx);         // 2^(tx+ty) (f_x + f_y)
+  int64_t base = int64_t{1} << (tx + ty);
+  return static_cast<int32_t>(cross < base ? base + cross : 2 * cross);
+}
+
+double ceil_log2(int n) { return n <= 1 ? 0 : std::ceil(std::log2(static_cast<double>(n))); }
+
+void check_range(const FamilyMember& m, const char* param, int value, int lo, int hi) {
+  if (value < lo || value > hi)
+    throw ConfigError(fmt::format("multiplier family '{}': {} must be in {}..{}, got {}", m.family, param, lo, hi, value));
+}
+
+void check_params(const FamilyMember& m) {
+  if (m.family == "truncated") check_range(m, "k", m.k, 0, 14);
+  else if (m.family == "broken_array") {
+    check_range(m, "hbl", m.hbl, 0, 7);
+    check_range(m, "vbl", m.vbl, 0, 14);
+  } else if (m.family == "drum") check_range(m, "k", m.k, 2, 8);
+  else if (m.family == "operand_truncation") check_range(m, "k", m.k, 0, 7);
+  else if (m.family != "exact" && m.family != "mitchell")
+    throw ConfigError(fmt::format("unknown multiplier family '{}'", m.family));
+}
+
+}  // namespace
+
+int32_t core_product(const FamilyMember& m, int x, int y) {
+  if (PpMask keep = mask_of(m.family)) return pp_product(m, keep, x, y);
+  if (m.family == "drum") return drum_operand(x, m.k) * drum_operand(y, m.k);
+  if (m.family == "mitchell") return mitchell(x, y);
+  throw ConfigError(fmt::format("unknown multiplier family '{}'", m.family));
+}
+
+double member_power(const FamilyMember& m) {
+  static const double exact_cost = pp_mask_cost({}, keep_all);
+  if (PpMask keep = mask_of(m.family)) return pp_mask_cost(m, keep) / exact_cost;
+  if (m.family == "drum") {
+    // k x k core, two leading-one detectors, two k-bit window selectors over 8 bits, and an output
+    // shifter of the 2k-bit product by 0..2(8-k).
+    double core = pp_array_cost(m.k * m.k, 2 * m.k - 1);
+    double select = 2 * m.k * (8 - m.k) * kMux2;
+    double out_shift = 16 * ceil_log2(2 * (8 - m.k) + 1) * kMux2;
+    return (core + 2 * kLeadingOne + select + out_shift) / exact_cost;
+  }
+  if (m.family == "mitchell") {
+    // Two leading-one detectors, two 7-bit fraction shifters (3 levels), a 10-bit adder for
+    // exponent and fraction, and a 16-bit antilog shifter (4 levels).
+    double cost = 2 * kLeadingOne + 2 * 7 * 3 * kMux2 + 10 * kFullAdder + 16 * 4 * kMux2;
+    return cost / exact_cost;
+  }
+  throw ConfigError(fmt::format("unknown multiplier family '{}'", m.family));
+}
+
+std::string member_name(const FamilyMember& m) {
+  if (m.family == "exact") return "exact";
+  if (m.family == "truncated") return fmt::format("trunc{}", m.k);
+  if (m.family == "broken_array") return fmt::format("bam_h{}_v{}", m.hbl, m.vbl);
+  if (m.family == "drum") return fmt::format("drum{}", m.k);
+  if (m.family == "mitchell") return "mitchell";
+  if (m.family == "operand_truncation") return fmt::format("otrunc{}", m.k);
+  throw ConfigError(fmt::format("unknown multiplier family '{}'", m.family));
+}
+
+Multiplier make_multiplier(const FamilyMember& member) {
+  check_params(member);
+  std::vector<int32_t> core(kTableSize);
+  for (int x = 0; x < 256; ++x)
+    for (int y = 0; y < 256; ++y) core[x * 256 + y] = core_product(member, x, y);
+  Multiplier m;
+  m.name = member_name(member);
+  m.lut = member.family == "exact" ? exact_table() : sign_magnitude(core);
+  m.is_signed = member.family == "exact";
+  m.power = member_power(member);
+  m.power_unit = "relative";
+  m.power_source = "axnn cell-count proxy (docs/multipliers.md): AND 1, full adder 4, mux2 2, LOD 8; exact = 1";
+  m.source = {{"family", member.family}};
+  if (member.family == "truncated" || member.family == "drum" || member.family == "operand_truncation")
+    m.source["k"] = member.k;
+  if (member.family == "broken_array") {
+    m.source["hbl"] = member.hbl;
+    m.source["vbl"] = member.vbl;
+  }
+  m.description = member.family == "exact" ? "exact signed 8x8 product"
+                                           : fmt::format("{} (unsigned core, sign-magnitude)", m.source.dump());
+  m.metrics = compute_metrics(m.lut);
+  return m;
+}
+
+std::vector<FamilyMember> default_members() {
+  return {{"exact"},
+          {"truncated", 2},
+          {"truncated", 4},
+          {"truncated", 6},
+          {"truncated", 8},
+          {"truncated", 10},
+          {"broken_array", 0, 1, 4},
+          {"broken_array", 0, 2, 6},
+          {"broken_array", 0, 3, 8},
+          {"drum", 3},
+          {"drum", 4},
+          {"drum", 5},
+          {"mitchell"},
+          {"operand_truncation", 1},
+          {"operand_truncation", 2},
+          {"operand_truncation", 3},
+          {"operand_truncation", 4}};
+}
+
+Library build_library(const std::string& name, const std::vector<FamilyMember>& members) {
+  Library lib;
+  lib.name = name;
+  bool has_exact = false;
+  for (const auto& m : members) has_exact |= m.family == "exact";
+  if (!has_exact) lib.multipliers.push_back(make_multiplier({"exact"}));  // always present
+  for (const auto& m : members) lib.multipliers.push_back(make_multiplier(m));
+  lib.validate(fmt::format("library '{}'", name));
+  return lib;
+}
+
+namespace {
+
+nlohmann::json default_members_json() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : default_members()) out.push_back({{"family", m.family}, {"k", m.k}, {"hbl", m.hbl}, {"vbl", m.vbl}});
+  return out;
+}
+
+}  // namespace
+
+const config::Spec& library_spec() {
+  using namespace config;
+  static const Spec spec = object(
+      "A library of built-in approximate multipliers (axnn-mult build --config)",
+      {{"name", string("Library name, stored in the artifact").def("builtin-8s")},
+       {"multipliers",
+        array_of("Family members to generate; 'exact' is always added",
+                 object("One family member",
+                        {{"family", string("Multiplier family")
+                                        .one_of({"exact", "truncated", "broken_array", "drum", "mitchell",
+                                                 "operand_truncation"})
+                                        .required()},
+                         {"k", integer("truncated: partial-product columns dropped (0-14); drum: bits kept (2-8); "
+                                       "operand_truncation: operand LSBs dropped (0-7)")
+                                   .def(0)
+                                   .min(0)},
+                         {"hbl", integer("broken_array: horizontal break level, rows dropped (0-7)").def(0).min(0)},
+                         {"vbl", integer("broken_array: vertical break level, columns dropped (0-14)").def(0).min(0)}}))
+            .def(default_members_json())}});
+  return spec;
+}
+
+std::vector<FamilyMember> members_from_config(const nlohmann::json& resolved, const std::string& source) {
+  std::vector<FamilyMember> out;
+  for (size_t i = 0; i < resolved["multipliers"].size(); ++i) {
+    const auto& j = resolved["multipliers"][i];
+    FamilyMember m{j["family"], j["k"], j["hbl"], j["vbl"]};
+    try {
+      check_params(m);
+    } catch (const ConfigError& e) {
+      throw ConfigError(fmt::format("{}: multipliers[{}]: {}", source, i, e.what()));
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace axnn::mult
