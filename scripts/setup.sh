@@ -3,7 +3,8 @@
 #   1. Debian packages listed in scripts/debian-packages.txt (needs root and Debian's archive);
 #   2. a project-local virtual environment .venv with the packages of scripts/python-requirements.txt.
 #      A torch that is already importable (e.g. on an offline GPU machine) is reused, not downloaded.
-# Environment: AXNN_VENV (default .venv), AXNN_SKIP_APT=1 to skip step 1 (e.g. in a conda environment).
+# Environment: AXNN_VENV (default .venv); AXNN_SKIP_APT=1 skips step 1 and AXNN_SKIP_VENV=1 step 2
+# (e.g. in the conda environment of environment.yml, with AXNN_VENV=$CONDA_PREFIX).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -37,6 +38,7 @@ python_with_torch() {
 }
 
 setup_venv() {
+  [[ "${AXNN_SKIP_VENV:-0}" == 1 ]] && return
   local stamp="$venv/.axnn-requirements"
   if [[ -x "$venv/bin/python" && -f "$stamp" ]] && cmp -s scripts/python-requirements.txt "$stamp" \
      && "$venv/bin/python" -c "import torch, h5py, matplotlib, yaml, jsonschema" 2>/dev/null; then

@@ -20,6 +20,7 @@ std::string version_text(const std::string& program) {
 
 Program::Program(std::string name, std::string description) : name_(std::move(name)), app_(std::move(description), name_) {
   app_.set_version_flag("--version", version_text(name_));
+  app_.fallthrough();  // common options may follow a subcommand: axnn-mult build --seed 3 ...
   app_.add_option("--log-level", log_level_, "Log verbosity: trace, debug, info, warn, error, off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

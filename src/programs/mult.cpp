@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
                        "(row = activation) with its power and error metrics.");
   CLI::App& app = program.app();
   app.require_subcommand(1);
+  program.add_seed_option();  // recorded in provenance; the built-in families are deterministic
   std::string out, config_path, lib_name, compiler = "cc", name_regex = ".*", png, sidecar, power_unit = "relative";
   std::vector<std::string> inputs;
   std::optional<double> exact_power, power;

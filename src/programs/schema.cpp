@@ -11,6 +11,7 @@
 #include "cli/program.h"
 #include "config/spec.h"
 #include "core/error.h"
+#include "experiment/experiment_config.h"
 #include "multipliers/families.h"
 #include "multipliers/table_import.h"
 
@@ -20,7 +21,8 @@ using namespace axnn;
 
 // Every config a program reads, by schema file name.
 std::vector<std::pair<std::string, const config::Spec*>> all_specs() {
-  return {{"library", &mult::library_spec()}, {"table-sidecar", &mult::sidecar_spec()}};
+  return {{"experiment", &experiment_spec()},
+          {"library", &mult::library_spec()}, {"table-sidecar", &mult::sidecar_spec()}};
 }
 
 std::string schema_text(const std::string& name, const config::Spec& spec) {

@@ -1,0 +1,19 @@
+# axnn workflow: wires the rule files together. Run from the repository root, e.g.
+#   .venv/bin/snakemake --profile workflows/profiles/local --configfile workflows/configs/lenet5-fmnist.yaml
+# Results land in results/<experiment>/, logs in results/<experiment>/logs/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "workflows/configs/lenet5-fmnist.yaml"
+
+
+include: "workflows/rules/common.smk"
+include: "workflows/rules/multipliers.smk"
+
+
+rule all:
+    input:
+        f"{RESULTS}/library.h5",
+        f"{RESULTS}/library.txt",
