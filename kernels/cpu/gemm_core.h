@@ -1,0 +1,53 @@
+// The blocked table-GEMM driver shared by GEMM and convolution: a task packs a block of activation
+// rows k-major as index bytes (a + 128), runs the inner kernel over every output column, and
+// writes the int32 results through strides.
+#pragma once
+
+#include <cstdint>
+#include <algorithm>
+#include <functional>
+
+#include "lut_gemm.h"
+
+namespace axnn::kernels::detail {
+
+constexpr int64_t kLanes = 64;      // activation rows per vector
+constexpr int64_t kBlockVectors = 3; // at most 3 vectors (192 rows) per block: accumulators stay in registers
+constexpr int64_t kChunkK = 128;    // k per inner chunk: fits L1, and <= 256 keeps 16-bit sums exact
+
+// Fills packed[k * ld + r] = A(m0 + r, k) + 128 for r < rows; lanes rows..ld-1 are never read.
+using Packer = std::function<void(int64_t m0, int64_t rows, uint8_t* packed, int64_t ld)>;
+
+// One GEMM problem: m rows (from the packer), n output columns with weights w (n x k, stride ldw),
+// results at c[m * c_stride_m + n * c_stride_n].
+struct GemmProblem {
+  int64_t m = 0, n = 0, k = 0;
+  Packer pack;
+  const int8_t* w = nullptr;
+  int64_t ldw = 0;
+  int32_t* c = nullptr;
+  int64_t c_stride_m = 0, c_stride_n = 0;
+};
+
+// Splits m rows into blocks of whole vectors, as even as possible (e.g. 16 vectors -> 3,3,3,3,2,2).
+struct Blocks {
+  int64_t count, vectors;
+  explicit Blocks(int64_t m) : count(0), vectors((m + kLanes - 1) / kLanes) {
+    count = (vectors + kBlockVectors - 1) / kBlockVectors;
+  }
+  int64_t begin(int64_t b, int64_t m) const { return std::min(m, b * vectors / count * kLanes); }
+  int64_t end(int64_t b, int64_t m) const { return std::min(m, (b + 1) * vectors / count * kLanes); }
+};
+
+// Runs a block of rows [m0, m0 + rows) of `p` on the calling thread.
+void run_block(const GemmProblem& p, const PreparedLut& lut, int64_t m0, int64_t rows);
+
+// Inner kernels: acc[n * ld + r] (int32, zeroed by the caller) += sum over k of lookups.
+void inner_portable(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, const int8_t* w, int64_t ldw,
+                    int64_t n, const PreparedLut& lut, int32_t* acc);
+void inner_avx512(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, const int8_t* w, int64_t ldw,
+                  int64_t n, const PreparedLut& lut, int32_t* acc);
+bool cpu_has_avx512_vbmi();
+bool use_avx512(const PreparedLut& lut);
+
+}  // namespace axnn::kernels::detail

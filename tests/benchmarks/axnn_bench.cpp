@@ -1,0 +1,155 @@
+// axnn-bench: table GEMM/conv speed next to LibTorch float on the same shapes, in one run.
+//   BM_float/<shape>    LibTorch fp32 conv2d / mm
+//   BM_lut_ref/<shape>  the plain reference table kernel
+//   BM_lut/<shape>      the optimised CPU table kernel
+// Counter lookups_per_s = table lookups (multiply-accumulates) per second.
+// Operands: rounded Gaussians with std 30 clipped to +-127, like real quantized activations and
+// weights (default), or uniform random bytes: set AXNN_BENCH_OPERANDS=uniform.
+// Threads: AXNN_BENCH_THREADS (default: all cores) for both torch and oneTBB.
+#include <benchmark/benchmark.h>
+#include <tbb/global_control.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "lut_gemm.h"
+
+namespace {
+
+using namespace axnn::kernels;
+
+bool uniform_operands() {
+  const char* v = std::getenv("AXNN_BENCH_OPERANDS");
+  return v && std::string(v) == "uniform";
+}
+
+std::vector<int8_t> operands(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int8_t> v(n);
+  if (uniform_operands()) {
+    std::uniform_int_distribution<int> d(-128, 127);
+    for (auto& x : v) x = static_cast<int8_t>(d(rng));
+  } else {
+    std::normal_distribution<double> d(0.0, 30.0);
+    for (auto& x : v) x = static_cast<int8_t>(std::clamp(std::lround(d(rng)), -127L, 127L));
+  }
+  return v;
+}
+
+// An approximate-looking table that fits int16 (content does not change the kernels' speed).
+const std::vector<int32_t>& table() {
+  static const std::vector<int32_t> t = [] {
+    std::vector<int32_t> v(65536);
+    for (int a = 0; a < 256; ++a)
+      for (int w = 0; w < 256; ++w) v[a * 256 + w] = ((a - 128) * (w - 128)) & ~15;
+    return v;
+  }();
+  return t;
+}
+
+struct ConvCase {
+  const char* name;
+  Conv2dShape shape;
+};
+
+Conv2dShape conv(int64_t n, int64_t c, int64_t hw, int64_t co, int64_t k, int64_t pad, int64_t groups) {
+  Conv2dShape s;
+  s.n = n, s.c_in = c, s.h = s.w = hw, s.c_out = co, s.kh = s.kw = k, s.pad_h = s.pad_w = pad, s.groups = groups;
+  return s;
+}
+
+const ConvCase kConvs[] = {{"conv_resnet_s1", conv(32, 64, 32, 64, 3, 1, 1)},
+                           {"conv_lenet_c2", conv(256, 6, 14, 16, 5, 0, 1)},
+                           {"dwconv_mbv2", conv(32, 144, 16, 144, 3, 1, 144)}};
+
+double conv_lookups(const Conv2dShape& s) {
+  return static_cast<double>(s.n * s.c_out * s.out_h() * s.out_w() * s.fan_in());
+}
+
+void set_counters(benchmark::State& state, double lookups) {
+  state.counters["lookups_per_s"] = benchmark::Counter(lookups, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void bm_conv_float(benchmark::State& state, const Conv2dShape& s) {
+  torch::NoGradGuard guard;
+  auto x = torch::randn({s.n, s.c_in, s.h, s.w});
+  auto w = torch::randn({s.c_out, s.c_in / s.groups, s.kh, s.kw});
+  for (auto _ : state) {
+    auto y = torch::conv2d(x, w, {}, {s.stride_h, s.stride_w}, {s.pad_h, s.pad_w}, {s.dil_h, s.dil_w}, s.groups);
+    benchmark::DoNotOptimize(y.data_ptr<float>());
+  }
+  set_counters(state, conv_lookups(s));
+}
+
+void bm_conv_lut(benchmark::State& state, const Conv2dShape& s, bool reference) {
+  auto x = operands(static_cast<size_t>(s.n * s.c_in * s.h * s.w), 1);
+  auto w = operands(static_cast<size_t>(s.c_out * s.fan_in()), 2);
+  std::vector<int32_t> y(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w()));
+  PreparedLut lut(table().data());
+  for (auto _ : state) {
+    if (reference) lut_conv2d_reference(s, x.data(), w.data(), table().data(), y.data());
+    else lut_conv2d(s, x.data(), w.data(), lut, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_counters(state, conv_lookups(s));
+}
+
+constexpr int64_t kGemm = 512;
+
+void bm_gemm_float(benchmark::State& state) {
+  torch::NoGradGuard guard;
+  auto a = torch::randn({kGemm, kGemm}), b = torch::randn({kGemm, kGemm});
+  for (auto _ : state) benchmark::DoNotOptimize(torch::mm(a, b).data_ptr<float>());
+  set_counters(state, static_cast<double>(kGemm * kGemm * kGemm));
+}
+
+void bm_gemm_lut(benchmark::State& state, bool reference) {
+  auto a = operands(kGemm * kGemm, 3), w = operands(kGemm * kGemm, 4);
+  std::vector<int32_t> c(kGemm * kGemm);
+  PreparedLut lut(table().data());
+  LutGemmArgs args{kGemm, kGemm, kGemm, a.data(), kGemm, w.data(), kGemm, table().data(), c.data(), kGemm};
+  for (auto _ : state) {
+    if (reference) lut_gemm_reference(args);
+    else lut_gemm(args, lut);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_counters(state, static_cast<double>(kGemm * kGemm * kGemm));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (const char* t = std::getenv("AXNN_BENCH_THREADS")) threads = std::max(1, std::atoi(t));
+  torch::set_num_threads(threads);
+  tbb::global_control tbb_threads(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  benchmark::AddCustomContext("threads", std::to_string(threads));
+  benchmark::AddCustomContext("operands", uniform_operands() ? "uniform bytes" : "rounded Gaussian, std 30, clipped to +-127");
+  benchmark::AddCustomContext("cpu_kernel_isa", cpu_kernel_isa());
+
+  for (const auto& c : kConvs) {
+    std::string name = c.name;
+    benchmark::RegisterBenchmark(("BM_float/" + name).c_str(), [c](benchmark::State& s) { bm_conv_float(s, c.shape); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_lut_ref/" + name).c_str(), [c](benchmark::State& s) { bm_conv_lut(s, c.shape, true); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    benchmark::RegisterBenchmark(("BM_lut/" + name).c_str(), [c](benchmark::State& s) { bm_conv_lut(s, c.shape, false); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
+  }
+  benchmark::RegisterBenchmark("BM_float/gemm_512", bm_gemm_float)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("BM_lut_ref/gemm_512", [](benchmark::State& s) { bm_gemm_lut(s, true); })
+      ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+  benchmark::RegisterBenchmark("BM_lut/gemm_512", [](benchmark::State& s) { bm_gemm_lut(s, false); })
+      ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,149 @@
+// The optimised table GEMM and convolution equal the plain reference exactly, on both CPU paths.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "lut_gemm.h"
+
+namespace axnn::kernels {
+namespace {
+
+std::vector<int8_t> random_bytes(size_t n, std::mt19937& rng) {
+  std::uniform_int_distribution<int> d(-128, 127);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(d(rng));
+  if (n > 2) v[0] = -128, v[1] = 127, v[2] = 0;  // edge values always present
+  return v;
+}
+
+// Random table: int16 range (fast path) or beyond it (int32 fallback).
+std::vector<int32_t> random_table(std::mt19937& rng, bool wide) {
+  std::uniform_int_distribution<int32_t> d(wide ? -100000 : -32768, wide ? 100000 : 32767);
+  std::vector<int32_t> t(65536);
+  for (auto& x : t) x = d(rng);
+  t[0] = -32768;
+  t[65535] = 32767;
+  return t;
+}
+
+std::vector<int32_t> exact_table() {
+  std::vector<int32_t> t(65536);
+  for (int a = 0; a < 256; ++a)
+    for (int w = 0; w < 256; ++w) t[a * 256 + w] = (a - 128) * (w - 128);
+  return t;
+}
+
+class KernelPaths : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { force_portable_kernels(GetParam()); }
+  void TearDown() override { force_portable_kernels(false); }
+};
+
+TEST_P(KernelPaths, GemmEqualsReferenceOnOddSizesAndRandomTables) {
+  std::mt19937 rng(11);
+  struct Size { int64_t m, n, k; };
+  for (Size sz : {Size{1, 1, 1}, Size{7, 3, 5}, Size{65, 17, 129}, Size{193, 64, 300}, Size{250, 5, 576}, Size{64, 2, 257}}) {
+    for (bool wide : {false, true}) {
+      auto a = random_bytes(static_cast<size_t>(sz.m * sz.k), rng);
+      auto w = random_bytes(static_cast<size_t>(sz.n * sz.k), rng);
+      auto lut = random_table(rng, wide);
+      std::vector<int32_t> want(static_cast<size_t>(sz.m * sz.n)), got(want.size(), -7);
+      LutGemmArgs args{sz.m, sz.n, sz.k, a.data(), sz.k, w.data(), sz.k, lut.data(), want.data(), sz.n};
+      lut_gemm_reference(args);
+      PreparedLut prepared(lut.data());
+      EXPECT_EQ(prepared.fits_int16(), !wide);
+      args.c = got.data();
+      lut_gemm(args, prepared);
+      ASSERT_EQ(got, want) << "m=" << sz.m << " n=" << sz.n << " k=" << sz.k << " wide=" << wide << " "
+                           << cpu_kernel_isa();
+    }
+  }
+}
+
+TEST_P(KernelPaths, ConvEqualsReferenceForStridesDilationPaddingGroupsDepthwise) {
+  std::mt19937 rng(5);
+  auto lut = random_table(rng, false);
+  PreparedLut prepared(lut.data());
+  std::vector<Conv2dShape> shapes;
+  auto shape = [](int64_t n, int64_t c, int64_t h, int64_t w, int64_t co, int64_t k, int64_t stride, int64_t pad,
+                  int64_t dil, int64_t groups) {
+    Conv2dShape s;
+    s.n = n, s.c_in = c, s.h = h, s.w = w, s.c_out = co, s.kh = k, s.kw = k;
+    s.stride_h = s.stride_w = stride, s.pad_h = s.pad_w = pad, s.dil_h = s.dil_w = dil, s.groups = groups;
+    return s;
+  };
+  shapes.push_back(shape(2, 3, 9, 11, 5, 3, 1, 1, 1, 1));    // odd spatial sizes, padding
+  shapes.push_back(shape(1, 4, 15, 13, 6, 3, 2, 1, 1, 2));   // stride 2, groups
+  shapes.push_back(shape(2, 2, 12, 12, 3, 3, 1, 2, 2, 1));   // dilation
+  shapes.push_back(shape(3, 6, 14, 14, 16, 5, 1, 0, 1, 1));  // LeNet-like
+  shapes.push_back(shape(2, 8, 17, 16, 8, 3, 1, 1, 1, 8));   // depthwise
+  shapes.push_back(shape(1, 5, 9, 9, 5, 3, 2, 1, 1, 5));     // depthwise, stride 2
+  Conv2dShape rect = shape(1, 3, 20, 7, 4, 1, 1, 0, 1, 1);
+  rect.kh = 3, rect.kw = 2, rect.pad_h = 1;                  // non-square kernel
+  shapes.push_back(rect);
+  for (const auto& s : shapes) {
+    auto x = random_bytes(static_cast<size_t>(s.n * s.c_in * s.h * s.w), rng);
+    auto w = random_bytes(static_cast<size_t>(s.c_out * s.fan_in()), rng);
+    std::vector<int32_t> want(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w())), got(want.size(), -7);
+    lut_conv2d_reference(s, x.data(), w.data(), lut.data(), want.data());
+    lut_conv2d(s, x.data(), w.data(), prepared, got.data());
+    ASSERT_EQ(got, want) << "c_in=" << s.c_in << " groups=" << s.groups << " stride=" << s.stride_h << " "
+                         << cpu_kernel_isa();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CpuPaths, KernelPaths, ::testing::Values(false, true),
+                         [](const auto& p) { return p.param ? "portable" : "best"; });
+
+TEST(LutConv, ExactTableIsIntegerConvolution) {
+  std::mt19937 rng(2);
+  Conv2dShape s;
+  s.n = 2, s.c_in = 3, s.h = 8, s.w = 8, s.c_out = 4, s.kh = s.kw = 3, s.pad_h = s.pad_w = 1;
+  auto x = random_bytes(static_cast<size_t>(s.n * s.c_in * s.h * s.w), rng);
+  auto w = random_bytes(static_cast<size_t>(s.c_out * s.fan_in()), rng);
+  auto lut = exact_table();
+  std::vector<int32_t> y(static_cast<size_t>(s.n * s.c_out * 64));
+  lut_conv2d(s, x.data(), w.data(), PreparedLut(lut.data()), y.data());
+  for (int64_t b = 0; b < s.n; ++b)
+    for (int64_t co = 0; co < s.c_out; ++co)
+      for (int64_t oh = 0; oh < 8; ++oh)
+        for (int64_t ow = 0; ow < 8; ++ow) {
+          int32_t want = 0;
+          for (int64_t ci = 0; ci < 3; ++ci)
+            for (int64_t r = 0; r < 3; ++r)
+              for (int64_t t = 0; t < 3; ++t) {
+                int64_t ih = oh - 1 + r, iw = ow - 1 + t;
+                if (ih < 0 || ih >= 8 || iw < 0 || iw >= 8) continue;
+                want += x[((b * 3 + ci) * 8 + ih) * 8 + iw] * w[((co * 3 + ci) * 3 + r) * 3 + t];
+              }
+          ASSERT_EQ(y[((b * 4 + co) * 8 + oh) * 8 + ow], want);
+        }
+}
+
+TEST(LutConv, PaddingGoesThroughTheMultiplierAsZeroActivation) {
+  // A table that is 0 everywhere except M(0, w) = 1000 + w: padded taps count.
+  std::vector<int32_t> lut(65536, 0);
+  for (int w = -128; w < 128; ++w) lut[128 * 256 + (w + 128)] = 1000 + w;
+  Conv2dShape s;
+  s.n = 1, s.c_in = 1, s.h = 3, s.w = 3, s.c_out = 1, s.kh = s.kw = 3, s.pad_h = s.pad_w = 1;
+  std::vector<int8_t> x(9, 5);  // no zero inside the image
+  std::vector<int8_t> w = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<int32_t> y(9);
+  lut_conv2d(s, x.data(), w.data(), PreparedLut(lut.data()), y.data());
+  // Corner output (0, 0): taps (0,0),(0,1),(0,2),(1,0),(2,0) are padding: weights 1,2,3,4,7.
+  EXPECT_EQ(y[0], 5 * 1000 + 1 + 2 + 3 + 4 + 7);
+  EXPECT_EQ(y[4], 0);  // centre: no padding
+}
+
+TEST(LutConv, BadShapesAreRejected) {
+  Conv2dShape s;
+  s.c_in = 3, s.groups = 2;
+  EXPECT_THROW(check_conv_shape(s), std::invalid_argument);
+  Conv2dShape t;
+  t.h = 2, t.w = 2, t.kh = t.kw = 5;
+  EXPECT_THROW(check_conv_shape(t), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace axnn::kernels
