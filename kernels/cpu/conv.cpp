@@ -7,6 +7,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "cpu/depthwise.h"
 #include "cpu/gemm_core.h"
 #include "lut_gemm.h"
 
@@ -88,10 +89,11 @@ void lut_conv2d_reference(const Conv2dShape& s, const int8_t* x, const int8_t* w
 
 void lut_conv2d(const Conv2dShape& s, const int8_t* x, const int8_t* w, const PreparedLut& lut, int32_t* y) {
   check_conv_shape(s);
+  if (s.depthwise()) return detail::lut_depthwise(s, x, w, lut, y);
   const int64_t cin_g = s.c_in / s.groups, cout_g = s.c_out / s.groups;
   const int64_t positions = s.out_h() * s.out_w(), k = s.fan_in();
-  // Depthwise: one channel per problem (n = 1, k = kh * kw); otherwise one group per problem. Rows
-  // of one problem are split into blocks; (image, group, block) are the parallel tasks.
+  // One problem per image and group; its rows are split into blocks; (image, group, block) are the
+  // parallel tasks.
   const detail::Blocks split(positions);
   const int64_t blocks = split.count, tasks = s.n * s.groups * blocks;
   tbb::parallel_for(int64_t{0}, tasks, [&](int64_t task) {
