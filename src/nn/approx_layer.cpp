@@ -1,0 +1,259 @@
+#include "nn/approx_layer.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace axnn::nn {
+namespace F = torch::nn::functional;
+
+std::string mode_name(Mode m) {
+  switch (m) {
+    case Mode::Baseline: return "baseline";
+    case Mode::Quant: return "quant";
+    case Mode::Noise: return "noise";
+    case Mode::Approx: return "approx";
+  }
+  return "?";
+}
+
+Mode parse_mode(const std::string& name) {
+  for (Mode m : {Mode::Baseline, Mode::Quant, Mode::Noise, Mode::Approx})
+    if (mode_name(m) == name) return m;
+  throw UsageError(fmt::format("unknown layer mode '{}' (expected baseline, quant, noise or approx)", name));
+}
+
+namespace {
+
+torch::Tensor exact_lut() {
+  auto v = torch::arange(-128, 128, torch::kInt32);
+  return v.unsqueeze(1) * v.unsqueeze(0);
+}
+
+}  // namespace
+
+ApproxLayer::ApproxLayer() {
+  mode_ = register_buffer("mode", torch::zeros({}, torch::kInt64));
+  act_max_ = register_buffer("act_max", torch::zeros({}));
+  sigma_ = register_parameter("sigma", torch::full({}, 0.1));
+  mu_ = register_buffer("mu", torch::zeros({}));
+  lut_ = register_buffer("lut", exact_lut());
+}
+
+void ApproxLayer::set_lut(const torch::Tensor& lut, const std::string& multiplier) {
+  if (lut.sizes() != torch::IntArrayRef{256, 256})
+    throw InputError(fmt::format("multiplier '{}': table must be 256x256", multiplier));
+  torch::NoGradGuard no_grad;
+  lut_.copy_(lut.to(torch::kInt32));
+  multiplier_ = multiplier;
+}
+
+const kernels::PreparedLut& ApproxLayer::prepared_lut() {
+  // Rebuilt when the table changes (set_lut, or a checkpoint loaded into the buffer).
+  torch::Tensor cpu = lut_.to(torch::kCPU).contiguous();
+  if (!prepared_ || prepared_ptr_ != lut_.data_ptr() || prepared_version_ != lut_._version()) {
+    prepared_.emplace(cpu.data_ptr<int32_t>());
+    prepared_ptr_ = lut_.data_ptr();
+    prepared_version_ = static_cast<uint32_t>(lut_._version());
+  }
+  return *prepared_;
+}
+
+torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                         const Op& op, const Op& lut_op) {
+  auto with_bias = [&](torch::Tensor y) {
+    if (!bias.defined()) return y;
+    std::vector<int64_t> shape(static_cast<size_t>(y.dim()), 1);
+    shape[1] = bias.size(0);
+    return y + bias.reshape(shape);
+  };
+  const Mode m = mode();
+  if (m == Mode::Baseline) return with_bias(op(x, weight));
+
+  const torch::Tensor s_a = observe_activation_scale(x, act_max_, is_training(), quant.activations);
+  const torch::Tensor s_w = weight_scale(weight, quant.per_channel_weights);
+  // Per-channel weight scales broadcast over the output's channel axis.
+  torch::Tensor s_w_out = s_w;
+  if (quant.per_channel_weights) {
+    std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
+    shape[1] = -1;
+    s_w_out = s_w.reshape(shape);
+  }
+  if (recording_) {
+    torch::NoGradGuard no_grad;
+    recorded_ = record(quantize_int8(x, s_a).cpu(), quantize_int8(weight, s_w).cpu());
+  }
+  const bool need_exact = m != Mode::Approx || (torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad()));
+  torch::Tensor y;
+  if (need_exact) y = op(fake_quant(x, s_a), fake_quant(weight, s_w));
+  if (m == Mode::Noise && is_training()) {
+    // y + eps * std(y) * sigma + mu, eps ~ N(0, 1) per element; std over the whole batch output.
+    y = y + torch::randn_like(y) * y.std() * sigma_ + mu_;
+  }
+  if (m == Mode::Approx) {
+    torch::Tensor yi = lut_op(quantize_int8(x, s_a).cpu().contiguous(), quantize_int8(weight, s_w).cpu().contiguous());
+    torch::Tensor ya = yi.to(x.device()).to(torch::kFloat) * (s_a * s_w_out).detach();
+    // Forward through the table, backward straight through the exact op on fake-quantized operands.
+    y = need_exact ? y + (ya - y).detach() : ya;
+  }
+  return with_bias(y);
+}
+
+// ---- Conv2d ----
+
+ApproxConv2dImpl::ApproxConv2dImpl(torch::nn::Conv2dOptions o) : options(std::move(o)) {
+  torch::nn::Conv2d reference(options);  // torch's own initialisation
+  weight = register_parameter("weight", reference->weight.detach().clone());
+  if (options.bias()) bias = register_parameter("bias", reference->bias.detach().clone());
+}
+
+int64_t ApproxConv2dImpl::fan_in() const {
+  return options.in_channels() / options.groups() * (*options.kernel_size())[0] * (*options.kernel_size())[1];
+}
+
+int64_t ApproxConv2dImpl::opcount() const { return fan_in() * options.out_channels() * out_hw_; }
+
+kernels::Conv2dShape ApproxConv2dImpl::shape_for(const torch::Tensor& x) const {
+  kernels::Conv2dShape s;
+  s.n = x.size(0), s.c_in = x.size(1), s.h = x.size(2), s.w = x.size(3);
+  s.c_out = options.out_channels();
+  s.kh = (*options.kernel_size())[0], s.kw = (*options.kernel_size())[1];
+  s.stride_h = (*options.stride())[0], s.stride_w = (*options.stride())[1];
+  const auto* pad = std::get_if<torch::ExpandingArray<2>>(&options.padding());
+  if (!pad) throw UsageError("ApproxConv2d: only explicit (numeric) padding is supported");
+  s.pad_h = (**pad)[0], s.pad_w = (**pad)[1];
+  s.dil_h = (*options.dilation())[0], s.dil_w = (*options.dilation())[1];
+  s.groups = options.groups();
+  return s;
+}
+
+torch::Tensor ApproxConv2dImpl::forward(const torch::Tensor& x) {
+  const kernels::Conv2dShape s = shape_for(x);
+  out_hw_ = s.out_h() * s.out_w();
+  auto op = [&](const torch::Tensor& in, const torch::Tensor& w) {
+    return F::conv2d(in, w, F::Conv2dFuncOptions()
+                                .stride(options.stride())
+                                .padding(std::vector<int64_t>{s.pad_h, s.pad_w})
+                                .dilation(options.dilation())
+                                .groups(options.groups()));
+  };
+  auto lut_op = [&](const torch::Tensor& xi, const torch::Tensor& wi) {
+    torch::Tensor y = torch::empty({s.n, s.c_out, s.out_h(), s.out_w()}, torch::kInt32);
+    kernels::lut_conv2d(s, xi.data_ptr<int8_t>(), wi.data_ptr<int8_t>(), prepared_lut(), y.data_ptr<int32_t>());
+    return y;
+  };
+  return forward_modes(x, weight, bias, op, lut_op);
+}
+
+RecordedOperands ApproxConv2dImpl::record(const torch::Tensor& xi, const torch::Tensor& wi) const {
+  const kernels::Conv2dShape s = shape_for(xi);
+  const int64_t g = s.groups, kg = fan_in();
+  // im2col (padding as a = 0): [N, C * kh * kw, L] -> per group [N * L, kg]
+  torch::Tensor cols = F::unfold(xi.to(torch::kFloat), F::UnfoldFuncOptions({s.kh, s.kw})
+                                                           .dilation({s.dil_h, s.dil_w})
+                                                           .padding({s.pad_h, s.pad_w})
+                                                           .stride({s.stride_h, s.stride_w}));
+  torch::Tensor per_group = cols.reshape({s.n, g, kg, -1}).permute({1, 0, 3, 2}).reshape({g, -1, kg});
+  torch::Tensor w = wi.reshape({g, s.c_out / g, kg}).to(torch::kDouble);
+  torch::Tensor out = torch::bmm(per_group.to(torch::kDouble), w.transpose(1, 2));  // [g, N * L, C_out / g]
+  return {per_group.reshape({-1, kg}).to(torch::kInt8), wi.reshape({s.c_out, kg}),
+          out.permute({1, 0, 2}).reshape({-1, s.c_out}).to(torch::kInt64)};
+}
+
+// ---- Linear ----
+
+ApproxLinearImpl::ApproxLinearImpl(torch::nn::LinearOptions o) : options(std::move(o)) {
+  torch::nn::Linear reference(options);
+  weight = register_parameter("weight", reference->weight.detach().clone());
+  if (options.bias()) bias = register_parameter("bias", reference->bias.detach().clone());
+}
+
+torch::Tensor ApproxLinearImpl::forward(const torch::Tensor& x) {
+  auto op = [](const torch::Tensor& in, const torch::Tensor& w) { return F::linear(in, w); };
+  auto lut_op = [&](const torch::Tensor& xi, const torch::Tensor& wi) {
+    const int64_t m = xi.size(0), n = wi.size(0), k = wi.size(1);
+    torch::Tensor y = torch::empty({m, n}, torch::kInt32);
+    kernels::lut_gemm({m, n, k, xi.data_ptr<int8_t>(), k, wi.data_ptr<int8_t>(), k, nullptr, y.data_ptr<int32_t>(), n},
+                      prepared_lut());
+    return y;
+  };
+  return forward_modes(x, weight, bias, op, lut_op);
+}
+
+RecordedOperands ApproxLinearImpl::record(const torch::Tensor& xi, const torch::Tensor& wi) const {
+  torch::Tensor out = torch::matmul(xi.to(torch::kDouble), wi.to(torch::kDouble).t()).to(torch::kInt64);
+  return {xi.reshape({-1, xi.size(-1)}), wi, out.reshape({-1, wi.size(0)})};
+}
+
+// ---- conversion ----
+
+namespace {
+
+template <typename Visit>
+int visit_children(torch::nn::Module& root, const Visit& visit) {
+  int replaced = 0;
+  for (const auto& item : root.named_children()) {
+    replaced += visit(root, item.key(), item.value());
+    replaced += visit_children(*item.value(), visit);
+  }
+  return replaced;
+}
+
+}  // namespace
+
+int convert_to_approx(torch::nn::Module& root) {
+  return visit_children(root, [](torch::nn::Module& parent, const std::string& name, const std::shared_ptr<torch::nn::Module>& child) {
+    torch::NoGradGuard no_grad;
+    if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(child)) {
+      const auto& o = conv->options;
+      ApproxConv2d a(torch::nn::Conv2dOptions(o.in_channels(), o.out_channels(), o.kernel_size())
+                         .stride(o.stride())
+                         .padding(o.padding())
+                         .dilation(o.dilation())
+                         .groups(o.groups())
+                         .bias(o.bias()));
+      a->weight.copy_(conv->weight);
+      if (conv->options.bias()) a->bias.copy_(conv->bias);
+      parent.replace_module(name, a);
+      return 1;
+    }
+    if (auto lin = std::dynamic_pointer_cast<torch::nn::LinearImpl>(child)) {
+      ApproxLinear a(lin->options);
+      a->weight.copy_(lin->weight);
+      if (lin->options.bias()) a->bias.copy_(lin->bias);
+      parent.replace_module(name, a);
+      return 1;
+    }
+    return 0;
+  });
+}
+
+int convert_to_torch(torch::nn::Module& root) {
+  return visit_children(root, [](torch::nn::Module& parent, const std::string& name, const std::shared_ptr<torch::nn::Module>& child) {
+    torch::NoGradGuard no_grad;
+    if (auto a = std::dynamic_pointer_cast<ApproxConv2dImpl>(child)) {
+      torch::nn::Conv2d conv(a->options);
+      conv->weight.copy_(a->weight);
+      if (a->options.bias()) conv->bias.copy_(a->bias);
+      parent.replace_module(name, conv);
+      return 1;
+    }
+    if (auto a = std::dynamic_pointer_cast<ApproxLinearImpl>(child)) {
+      torch::nn::Linear lin(a->options);
+      lin->weight.copy_(a->weight);
+      if (a->options.bias()) lin->bias.copy_(a->bias);
+      parent.replace_module(name, lin);
+      return 1;
+    }
+    return 0;
+  });
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<ApproxLayer>>> approx_layers(torch::nn::Module& root) {
+  std::vector<std::pair<std::string, std::shared_ptr<ApproxLayer>>> out;
+  for (const auto& item : root.named_modules("", false))
+    if (auto a = std::dynamic_pointer_cast<ApproxLayer>(item.value())) out.emplace_back(item.key(), a);
+  return out;
+}
+
+}  // namespace axnn::nn

@@ -1,0 +1,117 @@
+// Approximate layers: drop-in Conv2d and Linear modules whose products can run exact (baseline),
+// fake-quantized int8 (quant), with learned Gaussian noise (noise), or through an approximate
+// multiplier's 256x256 table (approx). The mode is per layer and saved with the module.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+
+#include "lut_gemm.h"
+#include "nn/quantize.h"
+
+namespace axnn::nn {
+
+enum class Mode : int64_t { Baseline = 0, Quant = 1, Noise = 2, Approx = 3 };
+
+std::string mode_name(Mode m);
+// "baseline" | "quant" | "noise" | "approx"; throws UsageError otherwise.
+Mode parse_mode(const std::string& name);
+
+struct QuantOptions {
+  bool per_channel_weights = false;
+  ActObserverOptions activations;
+};
+
+// Integer operands of the last forward pass, kept when recording is on (the sampling step).
+struct RecordedOperands {
+  torch::Tensor rows;     // int8 [R, fan_in]: one receptive field per row (conv: im2col, padding as 0;
+                          // grouped convs stack each group's rows)
+  torch::Tensor weights;  // int8 [C_out, fan_in]
+  torch::Tensor outputs;  // int64 [positions, C_out]: exact integer results sum_k a_k * w_k
+};
+
+// State and logic shared by ApproxConv2d and ApproxLinear.
+class ApproxLayer : public torch::nn::Module {
+ public:
+  Mode mode() const { return static_cast<Mode>(mode_.item<int64_t>()); }
+  void set_mode(Mode m) { mode_.fill_(static_cast<int64_t>(m)); }
+
+  // Installs a table (int32 [256, 256], lut[a + 128][w + 128]) and its multiplier's name.
+  void set_lut(const torch::Tensor& lut, const std::string& multiplier);
+  const torch::Tensor& lut() const { return lut_; }
+  const std::string& multiplier() const { return multiplier_; }
+
+  torch::Tensor& sigma() { return sigma_; }
+  torch::Tensor& mu() { return mu_; }
+  torch::Tensor& act_max() { return act_max_; }
+
+  virtual int64_t fan_in() const = 0;
+  // Multiplications per sample (conv: needs the output size of the last forward; 0 before it).
+  virtual int64_t opcount() const = 0;
+
+  QuantOptions quant;
+  void set_recording(bool on) { recording_ = on; }
+  const RecordedOperands& recorded() const { return recorded_; }
+
+ protected:
+  ApproxLayer();
+  using Op = std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>;
+  // y = op(x, w) in the layer's mode, bias added last. `op` is the float op (conv or linear) without
+  // bias; `lut_op` maps int8 activations and weights (CPU) to int32 results.
+  torch::Tensor forward_modes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                              const Op& op, const Op& lut_op);
+  // The integer operands and exact outputs of one forward pass (int8 activations and weights).
+  virtual RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const = 0;
+  const kernels::PreparedLut& prepared_lut();
+
+ private:
+  torch::Tensor mode_, act_max_, sigma_, mu_, lut_;
+  std::string multiplier_ = "exact";
+  std::optional<kernels::PreparedLut> prepared_;
+  const void* prepared_ptr_ = nullptr;
+  uint32_t prepared_version_ = 0;
+  bool recording_ = false;
+  RecordedOperands recorded_;
+};
+
+class ApproxConv2dImpl : public ApproxLayer {
+ public:
+  explicit ApproxConv2dImpl(torch::nn::Conv2dOptions options);
+  torch::Tensor forward(const torch::Tensor& x);
+  int64_t fan_in() const override;
+  int64_t opcount() const override;
+  kernels::Conv2dShape shape_for(const torch::Tensor& x) const;
+  RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const override;
+
+  torch::nn::Conv2dOptions options;
+  torch::Tensor weight, bias;
+
+ private:
+  int64_t out_hw_ = 0;
+};
+TORCH_MODULE(ApproxConv2d);
+
+class ApproxLinearImpl : public ApproxLayer {
+ public:
+  explicit ApproxLinearImpl(torch::nn::LinearOptions options);
+  torch::Tensor forward(const torch::Tensor& x);
+  int64_t fan_in() const override { return options.in_features(); }
+  int64_t opcount() const override { return options.in_features() * options.out_features(); }
+  RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const override;
+
+  torch::nn::LinearOptions options;
+  torch::Tensor weight, bias;
+};
+TORCH_MODULE(ApproxLinear);
+
+// Replaces every torch::nn::Conv2d / Linear below `root` by an approximate layer (weights copied,
+// mode baseline), and back. Returns how many layers were replaced.
+int convert_to_approx(torch::nn::Module& root);
+int convert_to_torch(torch::nn::Module& root);
+
+// Every approximate layer below `root`, by its qualified name, in registration order.
+std::vector<std::pair<std::string, std::shared_ptr<ApproxLayer>>> approx_layers(torch::nn::Module& root);
+
+}  // namespace axnn::nn
