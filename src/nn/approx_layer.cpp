@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "cuda/lut_gemm_cuda.h"
 
 namespace axnn::nn {
 namespace F = torch::nn::functional;
@@ -48,6 +49,18 @@ void ApproxLayer::set_lut(const torch::Tensor& lut, const std::string& multiplie
   multiplier_ = multiplier;
 }
 
+bool ApproxLayer::on_cuda(const torch::Tensor& t) { return t.is_cuda() && kernels::cuda_kernels_built(); }
+
+torch::Tensor ApproxLayer::lut16() {
+  // The int16 copy the CUDA GEMM keeps in shared memory; undefined when the table does not fit.
+  if (lut16_version_ != lut_._version() || !lut16_.defined() || lut16_.device() != lut_.device()) {
+    const bool fits = lut_.min().item<int32_t>() >= -32768 && lut_.max().item<int32_t>() <= 32767;
+    lut16_ = fits ? lut_.to(torch::kInt16).contiguous() : torch::Tensor();
+    lut16_version_ = static_cast<uint32_t>(lut_._version());
+  }
+  return lut16_;
+}
+
 const kernels::PreparedLut& ApproxLayer::prepared_lut() {
   // Rebuilt when the table changes (set_lut, or a checkpoint loaded into the buffer).
   torch::Tensor cpu = lut_.to(torch::kCPU).contiguous();
@@ -91,7 +104,8 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
     y = y + torch::randn_like(y) * y.std() * sigma_ + mu_;
   }
   if (m == Mode::Approx) {
-    torch::Tensor yi = lut_op(quantize_int8(x, s_a).cpu().contiguous(), quantize_int8(weight, s_w).cpu().contiguous());
+    // int8 operands on the input's device: the CUDA kernels run where the data is (when built).
+    torch::Tensor yi = lut_op(quantize_int8(x, s_a).contiguous(), quantize_int8(weight, s_w).contiguous());
     torch::Tensor ya = yi.to(x.device()).to(torch::kFloat) * (s_a * s_w_out).detach();
     // Forward through the table, backward straight through the exact op on fake-quantized operands.
     y = need_exact ? y + (ya - y).detach() : ya;
@@ -138,11 +152,41 @@ torch::Tensor ApproxConv2dImpl::forward(const torch::Tensor& x) {
                                 .groups(options.groups()));
   };
   auto lut_op = [&](const torch::Tensor& xi, const torch::Tensor& wi) {
+    if (on_cuda(xi)) return lut_conv2d_cuda(s, xi, wi);
+    torch::Tensor xc = xi.cpu(), wc = wi.cpu();
     torch::Tensor y = torch::empty({s.n, s.c_out, s.out_h(), s.out_w()}, torch::kInt32);
-    kernels::lut_conv2d(s, xi.data_ptr<int8_t>(), wi.data_ptr<int8_t>(), prepared_lut(), y.data_ptr<int32_t>());
+    kernels::lut_conv2d(s, xc.data_ptr<int8_t>(), wc.data_ptr<int8_t>(), prepared_lut(), y.data_ptr<int32_t>());
     return y;
   };
   return forward_modes(x, weight, bias, op, lut_op);
+}
+
+torch::Tensor ApproxConv2dImpl::lut_conv2d_cuda(const kernels::Conv2dShape& s, const torch::Tensor& xi,
+                                                const torch::Tensor& wi) {
+  torch::Tensor y = torch::empty({s.n, s.c_out, s.out_h(), s.out_w()}, xi.options().dtype(torch::kInt32));
+  torch::Tensor table = lut().to(xi.device()).contiguous();
+  if (s.depthwise()) {
+    kernels::lut_depthwise_cuda(s, xi.data_ptr<int8_t>(), wi.data_ptr<int8_t>(), table.data_ptr<int32_t>(),
+                                y.data_ptr<int32_t>(), nullptr);
+    return y;
+  }
+  // im2col on the GPU (padding as a = 0), then one table GEMM per group.
+  const int64_t g = s.groups, kg = fan_in(), cout_g = s.c_out / g, positions = s.out_h() * s.out_w();
+  torch::Tensor cols = F::unfold(xi.to(torch::kFloat), F::UnfoldFuncOptions({s.kh, s.kw})
+                                                           .dilation({s.dil_h, s.dil_w})
+                                                           .padding({s.pad_h, s.pad_w})
+                                                           .stride({s.stride_h, s.stride_w}));
+  torch::Tensor rows = cols.reshape({s.n, g, kg, positions}).permute({1, 0, 3, 2}).to(torch::kInt8).contiguous();
+  torch::Tensor w = wi.reshape({g, cout_g, kg}).contiguous();
+  torch::Tensor out = torch::empty({g, s.n * positions, cout_g}, y.options());
+  torch::Tensor t16 = lut16();
+  for (int64_t i = 0; i < g; ++i) {
+    kernels::LutGemmArgs a{s.n * positions, cout_g, kg, rows[i].data_ptr<int8_t>(), kg, w[i].data_ptr<int8_t>(), kg,
+                           table.data_ptr<int32_t>(), out[i].data_ptr<int32_t>(), cout_g};
+    kernels::lut_gemm_cuda(a, t16.defined() ? t16.data_ptr<int16_t>() : nullptr, nullptr);
+  }
+  // [g, N * L, cout_g] -> [N, g * cout_g, L]
+  return out.reshape({g, s.n, positions, cout_g}).permute({1, 0, 3, 2}).reshape({s.n, s.c_out, s.out_h(), s.out_w()});
 }
 
 RecordedOperands ApproxConv2dImpl::record(const torch::Tensor& xi, const torch::Tensor& wi) const {
@@ -172,8 +216,17 @@ torch::Tensor ApproxLinearImpl::forward(const torch::Tensor& x) {
   auto op = [](const torch::Tensor& in, const torch::Tensor& w) { return F::linear(in, w); };
   auto lut_op = [&](const torch::Tensor& xi, const torch::Tensor& wi) {
     const int64_t m = xi.size(0), n = wi.size(0), k = wi.size(1);
+    if (on_cuda(xi)) {
+      torch::Tensor y = torch::empty({m, n}, xi.options().dtype(torch::kInt32));
+      torch::Tensor table = lut().to(xi.device()).contiguous(), t16 = lut16();
+      kernels::lut_gemm_cuda({m, n, k, xi.data_ptr<int8_t>(), k, wi.data_ptr<int8_t>(), k, table.data_ptr<int32_t>(),
+                              y.data_ptr<int32_t>(), n},
+                             t16.defined() ? t16.data_ptr<int16_t>() : nullptr, nullptr);
+      return y;
+    }
+    torch::Tensor xc = xi.cpu(), wc = wi.cpu();
     torch::Tensor y = torch::empty({m, n}, torch::kInt32);
-    kernels::lut_gemm({m, n, k, xi.data_ptr<int8_t>(), k, wi.data_ptr<int8_t>(), k, nullptr, y.data_ptr<int32_t>(), n},
+    kernels::lut_gemm({m, n, k, xc.data_ptr<int8_t>(), k, wc.data_ptr<int8_t>(), k, nullptr, y.data_ptr<int32_t>(), n},
                       prepared_lut());
     return y;
   };

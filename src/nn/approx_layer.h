@@ -65,6 +65,9 @@ class ApproxLayer : public torch::nn::Module {
   // The integer operands and exact outputs of one forward pass (int8 activations and weights).
   virtual RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const = 0;
   const kernels::PreparedLut& prepared_lut();
+  // The table as int16 on the table's device, or undefined when an entry does not fit int16.
+  torch::Tensor lut16();
+  static bool on_cuda(const torch::Tensor& t);
 
  private:
   torch::Tensor mode_, act_max_, sigma_, mu_, lut_;
@@ -72,6 +75,8 @@ class ApproxLayer : public torch::nn::Module {
   std::optional<kernels::PreparedLut> prepared_;
   const void* prepared_ptr_ = nullptr;
   uint32_t prepared_version_ = 0;
+  torch::Tensor lut16_;
+  uint32_t lut16_version_ = 0;
   bool recording_ = false;
   RecordedOperands recorded_;
 };
@@ -89,6 +94,7 @@ class ApproxConv2dImpl : public ApproxLayer {
   torch::Tensor weight, bias;
 
  private:
+  torch::Tensor lut_conv2d_cuda(const kernels::Conv2dShape& s, const torch::Tensor& xi, const torch::Tensor& wi);
   int64_t out_hw_ = 0;
 };
 TORCH_MODULE(ApproxConv2d);

@@ -177,6 +177,32 @@ TEST(ApproxLayers, ConvertsModelsAndBack) {
   EXPECT_TRUE(torch::allclose(net->forward(x), before));
 }
 
+TEST(ApproxLayers, CudaApproxModeEqualsCpu) {
+  if (!torch::cuda::is_available() || !kernels::cuda_kernels_built()) GTEST_SKIP() << "no CUDA device or kernels";
+  torch::Tensor lut = torch::randint(-20000, 20000, {256, 256}, torch::kInt32);
+  for (int64_t groups : {1, 2, 4}) {
+    torch::manual_seed(2);
+    ApproxConv2d conv(torch::nn::Conv2dOptions(4, 4, 3).padding(1).groups(groups));
+    conv->eval();
+    conv->act_max().fill_(2.0);
+    conv->set_mode(Mode::Approx);
+    conv->set_lut(lut, "random");
+    torch::Tensor x = torch::randn({3, 4, 9, 9});
+    torch::Tensor cpu = conv->forward(x);
+    conv->to(torch::kCUDA);
+    EXPECT_TRUE(torch::equal(conv->forward(x.to(torch::kCUDA)).cpu(), cpu)) << "groups " << groups;
+  }
+  ApproxLinear fc(torch::nn::LinearOptions(70, 9));
+  fc->eval();
+  fc->act_max().fill_(2.0);
+  fc->set_mode(Mode::Approx);
+  fc->set_lut(lut * 4, "wide");  // beyond int16: the global-memory table path
+  torch::Tensor x = torch::randn({33, 70});
+  torch::Tensor cpu = fc->forward(x);
+  fc->to(torch::kCUDA);
+  EXPECT_TRUE(torch::equal(fc->forward(x.to(torch::kCUDA)).cpu(), cpu));
+}
+
 TEST(ApproxLayers, ModeNames) {
   EXPECT_EQ(parse_mode("noise"), Mode::Noise);
   EXPECT_EQ(mode_name(Mode::Approx), "approx");
