@@ -10,10 +10,12 @@ configfile: "workflows/configs/lenet5-fmnist.yaml"
 
 
 include: "workflows/rules/common.smk"
+include: "workflows/rules/data.smk"
 include: "workflows/rules/multipliers.smk"
 
 
 rule all:
     input:
+        f"{RESULTS}/dataset.h5",
         f"{RESULTS}/library.h5",
         f"{RESULTS}/library.txt",

@@ -13,32 +13,30 @@
 namespace axnn {
 namespace {
 
-class Sha256 {
+class Digest {
  public:
-  Sha256() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
-    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
-      throw Error("sha256: cannot initialise OpenSSL digest");
+  explicit Digest(const EVP_MD* md = EVP_sha256(), std::string prefix = "sha256:")
+      : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free), prefix_(std::move(prefix)) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), md, nullptr) != 1) throw Error("cannot initialise OpenSSL digest");
   }
   void update(const void* data, size_t n) { EVP_DigestUpdate(ctx_.get(), data, n); }
   std::string hex() {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx_.get(), md.data(), &len);
-    std::string out = "sha256:";
+    std::string out = prefix_;
     for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
     return out;
   }
 
  private:
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+  std::string prefix_;
 };
 
-}  // namespace
-
-std::string sha256_file(const std::string& path) {
+std::string hash_file(const std::string& path, Digest h) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file for hashing", path));
-  Sha256 h;
   std::array<char, 1 << 16> buf{};
   while (in) {
     in.read(buf.data(), buf.size());
@@ -48,8 +46,14 @@ std::string sha256_file(const std::string& path) {
   return h.hex();
 }
 
+}  // namespace
+
+std::string sha256_file(const std::string& path) { return hash_file(path, Digest()); }
+
+std::string md5_file(const std::string& path) { return hash_file(path, Digest(EVP_md5(), "md5:")); }
+
 std::string sha256_bytes(const std::string& bytes) {
-  Sha256 h;
+  Digest h;
   h.update(bytes.data(), bytes.size());
   return h.hex();
 }

@@ -30,10 +30,12 @@ fi
 grep -q "seed" "$out/bad.txt" || { cat "$out/bad.txt"; fail "the schema error does not name the key"; }
 
 sm --configfile tests/workflow/tiny.yaml > "$out/run1.txt" 2>&1 || { cat "$out/run1.txt"; fail "first run"; }
-for f in library.h5 library.txt logs/build_library.log benchmarks/build_library.tsv; do
+for f in dataset.h5 library.h5 library.txt logs/build_library.log logs/import_dataset.log benchmarks/build_library.tsv; do
   [[ -s "$out/tiny/$f" ]] || fail "missing $f"
 done
 grep -q "trunc6" "$out/tiny/library.txt" || fail "library listing lacks trunc6"
+"$AXNN_BIN/axnn-inspect" "$out/tiny/dataset.h5" | grep -q "train (270, 1, 28, 28)\|/train/images .*(270, 1, 28, 28)" \
+  || fail "dataset split sizes (270 train of 300 with val_fraction 0.1)"
 "$AXNN_BIN/axnn-inspect" "$out/tiny/library.h5" | grep -q "kind: multipliers" || fail "inspect"
 
 sm --configfile tests/workflow/tiny.yaml > "$out/run2.txt" 2>&1 || fail "second run"
@@ -42,5 +44,5 @@ grep -q "Nothing to be done" "$out/run2.txt" || { cat "$out/run2.txt"; fail "sec
 rm "$out/tiny/library.txt"
 sm --configfile tests/workflow/tiny.yaml > "$out/run3.txt" 2>&1 || fail "third run"
 grep -q "list_library" "$out/run3.txt" || fail "list_library did not re-run"
-if grep -q "rule build_library" "$out/run3.txt"; then fail "build_library re-ran needlessly"; fi
+if grep -qE "rule (build_library|import_dataset)" "$out/run3.txt"; then fail "an upstream rule re-ran needlessly"; fi
 echo "workflow test: 1 passed, 0 failed"
