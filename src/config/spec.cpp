@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
+#include "core/files.h"
 
 namespace axnn::config {
 
@@ -270,12 +271,6 @@ json parse_yaml(const std::string& text, const std::string& source) {
   }
 }
 
-json load_yaml_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("{}: cannot open config file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_yaml(ss.str(), path);
-}
+json load_yaml_file(const std::string& path) { return parse_yaml(read_file(path), path); }
 
 }  // namespace axnn::config

@@ -17,20 +17,13 @@
 #include <tbb/parallel_for.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/hash.h"
 
 namespace fs = std::filesystem;
 
 namespace axnn::mult {
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot read file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string strip_comments(const std::string& code) {
   static const std::regex block(R"(/\*[\s\S]*?\*/)"), line(R"(//[^\n]*)");
@@ -168,7 +161,7 @@ std::map<std::string, double> parse_evo_header(const std::string& code) {
 }
 
 Multiplier import_evo_file(const std::string& path, const EvoImportOptions& options, std::vector<std::string>& warnings) {
-  std::string code = read_text(path);
+  std::string code = read_file(path);
   std::string stem = fs::path(path).stem().string();
   EvoSignature sig = parse_evo_signature(code, stem, path);
   auto header = parse_evo_header(code);

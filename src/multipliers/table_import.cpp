@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/hash.h"
 
 namespace axnn::mult {
@@ -26,19 +27,11 @@ std::vector<int32_t> widen(const std::string& bytes, size_t offset) {
   return out;
 }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot read file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 // NPY format 1.0-3.0: magic "\x93NUMPY", version, header length, a Python dict literal header.
 std::vector<int32_t> read_npy_table(const std::string& path) {
-  std::string bytes = read_bytes(path);
+  std::string bytes = read_file(path);
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
     throw InputError(fmt::format("{}: not a .npy file (bad magic)", path));
   int major = static_cast<unsigned char>(bytes[6]);
