@@ -102,6 +102,7 @@ TORCH_MODULE(ApproxConv2d);
 class ApproxLinearImpl : public ApproxLayer {
  public:
   explicit ApproxLinearImpl(torch::nn::LinearOptions options);
+  ApproxLinearImpl(int64_t in, int64_t out) : ApproxLinearImpl(torch::nn::LinearOptions(in, out)) {}
   torch::Tensor forward(const torch::Tensor& x);
   int64_t fan_in() const override { return options.in_features(); }
   int64_t opcount() const override { return options.in_features() * options.out_features(); }
