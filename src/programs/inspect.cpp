@@ -6,6 +6,7 @@
 #include "cli/program.h"
 #include "core/error.h"
 #include "inspect/inspect.h"
+#include "inspect/model_view.h"
 #include "data/dataset.h"
 #include "multipliers/library_io.h"
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   program.app().add_flag("--json", as_json, "Print one JSON document (a list, one entry per file) for scripts");
   axnn::mult::register_inspect_view();
   axnn::data::register_inspect_view();
+  axnn::inspect::register_model_view();
   return program.run(argc, argv, [&] {
     nlohmann::json all = nlohmann::json::array();
     bool failed = false;

@@ -19,7 +19,7 @@ void make_artifact(const std::string& path) {
   p.command_line = "axnn-test make";
   p.config = {{"alpha", 2}};
   p.seed = 42;
-  ArtifactWriter w(path, "model", 1, p);
+  ArtifactWriter w(path, "scratch", 1, p);  // a kind with no per-kind view
   H5::Group root = w.root();
   std::vector<int32_t> lut(65536, 3);
   h5::write_dataset(root, "multipliers/exact/lut", lut, {256, 256}, {"product table", ""});
@@ -31,7 +31,7 @@ TEST(InspectCli, ShowsKindProvenanceAndContent) {
   make_artifact(dir.file("lib.h5"));
   auto r = run(dir.file("lib.h5"));
   EXPECT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("kind: model (schema version 1)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("kind: scratch (schema version 1)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("axnn-test make"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("seed: 42"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("/multipliers/exact/lut"), std::string::npos) << r.output;
@@ -46,7 +46,7 @@ TEST(InspectCli, JsonOutputParses) {
   ASSERT_EQ(r.code, 0) << r.output;
   nlohmann::json j = nlohmann::json::parse(r.output);
   ASSERT_EQ(j.size(), 1u);
-  EXPECT_EQ(j[0]["kind"], "model");
+  EXPECT_EQ(j[0]["kind"], "scratch");
   EXPECT_EQ(j[0]["config"]["alpha"], 2);
 }
 

@@ -1,0 +1,33 @@
+#include "inspect/model_view.h"
+
+#include <fmt/format.h>
+
+#include "inspect/inspect.h"
+#include "io/h5.h"
+
+namespace axnn::inspect {
+
+using nlohmann::json;
+
+void register_model_view() {
+  register_view("model", [](H5::H5File& file, json& d) {
+    H5::Group root = file.openGroup("/");
+    json rows = json::array();
+    int64_t total_ops = 0;
+    auto names = h5::read_json_attr(root, "approx_layers");
+    for (const auto& n : names) total_ops += h5::read_int_attr(root.openGroup("layers/" + n.get<std::string>()), "opcount");
+    for (const auto& n : names) {
+      H5::Group g = root.openGroup("layers/" + n.get<std::string>());
+      const int64_t ops = h5::read_int_attr(g, "opcount");
+      rows.push_back({n, h5::read_string_attr(g, "kind"), h5::read_int_attr(g, "fan_in"), ops,
+                      fmt::format("{:.3f}", total_ops ? static_cast<double>(ops) / total_ops : 0.0),
+                      h5::read_string_attr(g, "mode"), fmt::format("{:.4g}", h5::read_double_attr(g, "act_scale")),
+                      fmt::format("{:.4f}", h5::read_double_attr(g, "sigma")), h5::read_string_attr(g, "multiplier")});
+    }
+    d["tables"].push_back({{"title", fmt::format("{} layers", h5::read_string_attr(root, "architecture"))},
+                           {"columns", {"layer", "kind", "fan_in", "opcount", "ops_share", "mode", "act_scale", "sigma", "multiplier"}},
+                           {"rows", rows}});
+  });
+}
+
+}  // namespace axnn::inspect

@@ -1,0 +1,106 @@
+#include "models/checkpoint.h"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "io/h5.h"
+#include "nn/approx_layer.h"
+#include "tensor/tensor_io.h"
+
+namespace axnn::models {
+namespace {
+
+using nlohmann::json;
+
+// Tables live under /layers/<name>/lut once deployed; the exact table is not stored.
+bool is_lut_buffer(const std::string& name) { return name == "lut" || (name.size() > 4 && name.compare(name.size() - 4, 4, ".lut") == 0); }
+
+std::map<std::string, torch::Tensor> state(torch::nn::Module& m) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& p : m.named_parameters()) out[p.key()] = p.value();
+  for (const auto& b : m.named_buffers())
+    if (!is_lut_buffer(b.key())) out[b.key()] = b.value();
+  return out;
+}
+
+void write_layer(H5::Group& root, const std::string& name, nn::ApproxLayer& layer) {
+  H5::Group g = h5::ensure_group(root, "layers/" + name);
+  h5::write_attr(g, "kind", dynamic_cast<nn::ApproxConv2dImpl*>(&layer) ? "conv2d" : "linear");
+  h5::write_attr(g, "fan_in", layer.fan_in());
+  h5::write_attr(g, "opcount", layer.opcount());
+  h5::write_attr(g, "mode", nn::mode_name(layer.mode()));
+  h5::write_attr(g, "act_scale", static_cast<double>(layer.act_max().item<float>() / nn::kQMax));
+  h5::write_attr(g, "sigma", static_cast<double>(layer.sigma().item<float>()));
+  h5::write_attr(g, "mu", static_cast<double>(layer.mu().item<float>()));
+  h5::write_attr(g, "multiplier", layer.multiplier());
+  if (layer.multiplier() != "exact")
+    write_tensor(g, "lut", layer.lut(), {"the deployed multiplier's table lut[a + 128][w + 128]", ""});
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Checkpoint& c, const Provenance& provenance) {
+  Model& m = *c.model;
+  {
+    torch::NoGradGuard no_grad;
+    const bool was_training = m.is_training();
+    m.eval();
+    m.forward(torch::zeros({1, c.options.in_channels, c.options.image_size, c.options.image_size}));
+    m.train(was_training);
+  }
+  ArtifactWriter w(path, kModelKind, kModelSchemaVersion, provenance);
+  H5::Group root = w.root();
+  h5::write_attr(root, "architecture", c.arch);
+  h5::write_json_attr(root, "model_options", to_json(c.options));
+  h5::write_json_attr(root, "history", c.history);
+  json names = json::array();
+  for (auto& [name, layer] : nn::approx_layers(m)) {
+    names.push_back(name);
+    write_layer(root, name, *layer);
+  }
+  h5::write_json_attr(root, "approx_layers", names);
+  for (const auto& [name, t] : state(m)) write_tensor(root, "params/" + name, t);
+  w.commit();
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  Artifact a = Artifact::open(path, kModelKind, kModelSchemaVersion);
+  H5::Group root = a.root();
+  Checkpoint c;
+  try {
+    c.arch = h5::read_string_attr(root, "architecture");
+    c.options = options_from_json(h5::read_json_attr(root, "model_options"));
+    c.history = h5::read_json_attr(root, "history");
+    c.model = build_model(c.arch, c.options);
+  } catch (const UserError& e) {
+    throw InputError(fmt::format("{}: {}", path, e.what()));
+  }
+  torch::NoGradGuard no_grad;
+  std::set<std::string> expected;
+  for (auto& [name, t] : state(*c.model)) {
+    expected.insert(name);
+    if (!h5::exists(root, "params/" + name))
+      throw InputError(fmt::format("{}: {} '{}' has no tensor params/{}", path, c.arch, name, name));
+    torch::Tensor v = read_tensor(root, "params/" + name);
+    if (v.sizes() != t.sizes())
+      throw InputError(fmt::format("{}: params/{} has shape {}, the {} model expects {}", path, name,
+                                   fmt::join(v.sizes(), "x"), c.arch, fmt::join(t.sizes(), "x")));
+    t.copy_(v);
+  }
+  std::vector<std::string> stored;
+  H5::Group params = root.openGroup("params");
+  for (hsize_t i = 0; i < params.getNumObjs(); ++i) stored.push_back(params.getObjnameByIdx(i));
+  for (const auto& s : stored)
+    if (!expected.count(s)) throw InputError(fmt::format("{}: params/{} does not belong to a {} model", path, s, c.arch));
+  for (auto& [name, layer] : nn::approx_layers(*c.model)) {
+    if (!h5::exists(root, "layers/" + name)) throw InputError(fmt::format("{}: missing layers/{}", path, name));
+    H5::Group g = root.openGroup("layers/" + name);
+    const std::string mult = h5::read_string_attr(g, "multiplier");
+    if (mult != "exact") layer->set_lut(read_tensor(g, "lut"), mult);
+  }
+  return c;
+}
+
+}  // namespace axnn::models
