@@ -14,6 +14,7 @@
 #include "experiment/experiment_config.h"
 #include "multipliers/families.h"
 #include "multipliers/table_import.h"
+#include "train/trainer_config.h"
 
 namespace {
 
@@ -22,7 +23,8 @@ using namespace axnn;
 // Every config a program reads, by schema file name.
 std::vector<std::pair<std::string, const config::Spec*>> all_specs() {
   return {{"experiment", &experiment_spec()},
-          {"library", &mult::library_spec()}, {"table-sidecar", &mult::sidecar_spec()}};
+          {"library", &mult::library_spec()},
+          {"trainer", &train::trainer_spec()}, {"table-sidecar", &mult::sidecar_spec()}};
 }
 
 std::string schema_text(const std::string& name, const config::Spec& spec) {

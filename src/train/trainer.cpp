@@ -1,0 +1,189 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+#include "core/progress.h"
+
+namespace axnn::train {
+namespace {
+
+using nlohmann::json;
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(models::Model& model, const json& o) {
+  std::vector<torch::Tensor> params;
+  for (auto& p : model.parameters())
+    if (p.requires_grad()) params.push_back(p);
+  if (o["name"] == "adam")
+    return std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(o["lr"].get<double>()).weight_decay(o["weight_decay"].get<double>()));
+  return std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(o["lr"].get<double>())
+                                                         .momentum(o["momentum"].get<double>())
+                                                         .nesterov(o["nesterov"].get<bool>())
+                                                         .weight_decay(o["weight_decay"].get<double>()));
+}
+
+double get_lr(torch::optim::Optimizer& opt) { return opt.param_groups()[0].options().get_lr(); }
+void set_lr(torch::optim::Optimizer& opt, double lr) {
+  for (auto& g : opt.param_groups()) g.options().set_lr(lr);
+}
+
+// Learning rate for the epoch after `epoch` (0-based epochs completed = epoch + 1).
+class Schedule {
+ public:
+  Schedule(const json& s, double base_lr, int64_t epochs) : s_(s), base_(base_lr), epochs_(epochs) {}
+  double after_epoch(int64_t done, double current, std::optional<double> monitored, bool lower_is_better) {
+    const std::string name = s_["name"];
+    if (name == "step") return base_ * std::pow(s_["gamma"].get<double>(), static_cast<double>(done / s_["step_size"].get<int64_t>()));
+    if (name == "multistep") {
+      int passed = 0;
+      for (const auto& m : s_["milestones"]) passed += done >= m.get<int64_t>();
+      return base_ * std::pow(s_["gamma"].get<double>(), passed);
+    }
+    if (name == "cosine") return 0.5 * base_ * (1.0 + std::cos(M_PI * static_cast<double>(done) / static_cast<double>(epochs_)));
+    if (name == "plateau" && monitored) {
+      const bool improved = !best_ || (lower_is_better ? *monitored < *best_ : *monitored > *best_);
+      if (improved) {
+        best_ = monitored;
+        bad_ = 0;
+      } else if (++bad_ > s_["patience"].get<int64_t>()) {
+        bad_ = 0;
+        return current * s_["factor"].get<double>();
+      }
+    }
+    return current;
+  }
+
+ private:
+  json s_;
+  double base_;
+  int64_t epochs_;
+  std::optional<double> best_;
+  int64_t bad_ = 0;
+};
+
+}  // namespace
+
+Metrics evaluate(models::Model& model, BatchLoader& loader, int64_t num_classes, const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  Metrics m;
+  std::vector<int64_t> correct(static_cast<size_t>(num_classes), 0), total(static_cast<size_t>(num_classes), 0);
+  double loss_sum = 0;
+  int64_t hits = 0, hits5 = 0, n = 0;
+  torch::Tensor x, y;
+  loader.start_epoch(0);
+  while (loader.next(x, y)) {
+    x = x.to(device);
+    y = y.to(device);
+    torch::Tensor logits = model.forward(x);
+    loss_sum += torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+    torch::Tensor pred = logits.argmax(1);
+    torch::Tensor ok = pred.eq(y).cpu();
+    hits += ok.sum().item<int64_t>();
+    if (num_classes > 10) hits5 += std::get<1>(logits.topk(5, 1)).eq(y.unsqueeze(1)).any(1).sum().item<int64_t>();
+    auto yc = y.cpu();
+    for (int64_t i = 0; i < yc.size(0); ++i) {
+      const auto c = static_cast<size_t>(yc[i].item<int64_t>());
+      ++total[c];
+      correct[c] += ok[i].item<bool>();
+    }
+    n += yc.size(0);
+  }
+  if (n == 0) return m;
+  m.loss = loss_sum / static_cast<double>(n);
+  m.accuracy = 100.0 * static_cast<double>(hits) / static_cast<double>(n);
+  m.top5 = num_classes > 10 ? 100.0 * static_cast<double>(hits5) / static_cast<double>(n) : 0.0;
+  for (size_t c = 0; c < correct.size(); ++c)
+    m.per_class.push_back(total[c] ? 100.0 * static_cast<double>(correct[c]) / static_cast<double>(total[c]) : 0.0);
+  return m;
+}
+
+json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader* val, int64_t num_classes,
+         const torch::Device& device, const ExtraLoss& extra) {
+  auto opt = make_optimizer(model, cfg["optimizer"]);
+  const int64_t epochs = cfg["epochs"];
+  Schedule schedule(cfg["scheduler"], get_lr(*opt), std::max<int64_t>(epochs, 1));
+  const json& es = cfg["early_stopping"];
+  // Best epoch: by the early-stopping monitor, else by validation accuracy (higher is better).
+  const std::string monitor = es["monitor"];
+  const bool lower_is_better = !monitor.empty() && es["mode"] == "min";
+  std::optional<double> best;
+  int64_t best_epoch = -1, stale = 0;
+  std::vector<torch::Tensor> best_state;
+  json history = json::array();
+  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    model.train();
+    train.start_epoch(epoch);
+    Progress progress(fmt::format("epoch {}/{}", epoch + 1, epochs), train.batches_per_epoch());
+    double loss_sum = 0;
+    int64_t hits = 0, seen = 0, batch = 0;
+    torch::Tensor x, y;
+    while (train.next(x, y)) {
+      x = x.to(device);
+      y = y.to(device);
+      torch::Tensor logits = model.forward(x);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+      if (extra.term) loss = loss + extra.term();
+      const double value = loss.item<double>();
+      if (!std::isfinite(value))
+        throw Error(fmt::format("training diverged: loss is {} at epoch {}, batch {} (lower the learning rate?)", value,
+                                epoch + 1, batch + 1));
+      opt->zero_grad();
+      loss.backward();
+      opt->step();
+      loss_sum += value * static_cast<double>(y.size(0));
+      hits += logits.argmax(1).eq(y).sum().item<int64_t>();
+      seen += y.size(0);
+      ++batch;
+      progress.advance(1, fmt::format("loss {:.4f}", loss_sum / static_cast<double>(seen)));
+    }
+    progress.finish();
+    json row = {{"epoch", epoch + 1},
+                {"loss", loss_sum / std::max<int64_t>(seen, 1)},
+                {"accuracy", 100.0 * static_cast<double>(hits) / std::max<int64_t>(seen, 1)},
+                {"lr", get_lr(*opt)}};
+    std::optional<double> monitored;
+    if (val && (epoch + 1) % cfg["validate_every"].get<int64_t>() == 0) {
+      Metrics v = evaluate(model, *val, num_classes, device);
+      row["val_loss"] = v.loss;
+      row["val_accuracy"] = v.accuracy;
+      const double score = monitor == "val_loss" ? v.loss : v.accuracy;
+      monitored = score;
+      if (!best || (lower_is_better ? score < *best : score > *best)) {
+        best = score;
+        best_epoch = epoch + 1;
+        stale = 0;
+        best_state.clear();
+        for (const auto& p : model.parameters()) best_state.push_back(p.detach().clone());
+        for (const auto& b : model.buffers()) best_state.push_back(b.detach().clone());
+      } else {
+        ++stale;
+      }
+    }
+    if (extra.log) row["extra"] = extra.log();
+    row["time_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    spdlog::info("epoch {}: {}", epoch + 1, row.dump());
+    history.push_back(row);
+    set_lr(*opt, schedule.after_epoch(epoch + 1, get_lr(*opt), monitored, lower_is_better));
+    if (!monitor.empty() && stale >= es["patience"].get<int64_t>()) {
+      spdlog::info("early stopping after epoch {}: {} did not improve for {} validations", epoch + 1, monitor, stale);
+      break;
+    }
+  }
+  if (!best_state.empty()) {
+    torch::NoGradGuard no_grad;
+    size_t i = 0;
+    for (auto& p : model.parameters()) p.copy_(best_state[i++]);
+    for (auto& b : model.buffers()) b.copy_(best_state[i++]);
+    spdlog::info("kept the weights of epoch {} (best {})", best_epoch, monitor.empty() ? "val_acc" : monitor);
+  }
+  return history;
+}
+
+}  // namespace axnn::train
