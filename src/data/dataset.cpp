@@ -180,7 +180,7 @@ Dataset read_dataset(const std::string& path) {
   Artifact a = Artifact::open(path, kDatasetKind, kDatasetSchemaVersion);
   H5::Group root = a.root();
   Dataset d;
-  try {
+  a.read([&] {
     d.name = h5::read_string_attr(root, "name");
     d.classes = h5::read_json_attr(root, "classes").get<std::vector<std::string>>();
     d.mean = h5::read_json_attr(root, "mean").get<std::vector<double>>();
@@ -189,9 +189,7 @@ Dataset read_dataset(const std::string& path) {
     d.train = read_split(root, "train");
     d.val = read_split(root, "val");
     d.test = read_split(root, "test");
-  } catch (const InputError& e) {
-    throw InputError(fmt::format("{}: {}", path, e.what()));
-  }
+  });
   return d;
 }
 

@@ -12,6 +12,8 @@
 #include <H5Cpp.h>
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
+
 namespace axnn {
 
 // One input an artifact was made from.
@@ -83,6 +85,19 @@ class Artifact {
   H5::H5File& file() { return file_; }
   H5::Group root() { return file_.openGroup("/"); }
   const std::string& path() const { return info_.path; }
+
+  // Runs `body`, which reads this artifact's content: a missing or malformed item (a UserError, or an
+  // HDF5 error) becomes an InputError that names the file.
+  template <typename Body>
+  void read(Body&& body) const {
+    try {
+      body();
+    } catch (const UserError& e) {
+      throw InputError(path() + ": " + e.what());
+    } catch (const H5::Exception& e) {
+      throw InputError(path() + ": malformed " + info_.kind + " artifact (" + e.getDetailMsg() + ")");
+    }
+  }
 
  private:
   Artifact(ArtifactInfo info, H5::H5File file) : info_(std::move(info)), file_(std::move(file)) {}

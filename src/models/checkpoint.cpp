@@ -69,14 +69,12 @@ Checkpoint load_checkpoint(const std::string& path) {
   Artifact a = Artifact::open(path, kModelKind, kModelSchemaVersion);
   H5::Group root = a.root();
   Checkpoint c;
-  try {
+  a.read([&] {
     c.arch = h5::read_string_attr(root, "architecture");
     c.options = options_from_json(h5::read_json_attr(root, "model_options"));
     c.history = h5::read_json_attr(root, "history");
     c.model = build_model(c.arch, c.options);
-  } catch (const UserError& e) {
-    throw InputError(fmt::format("{}: {}", path, e.what()));
-  }
+  });
   torch::NoGradGuard no_grad;
   std::set<std::string> expected;
   for (auto& [name, t] : state(*c.model)) {

@@ -115,14 +115,10 @@ Library read_library(const std::string& path) {
   Artifact a = Artifact::open(path, kLibraryKind, kLibrarySchemaVersion);
   H5::Group root = a.root();
   Library lib;
-  try {
+  a.read([&] {
     lib.name = h5::read_string_attr(root, "library_name");
     for (const auto& n : h5::read_json_attr(root, "order")) lib.multipliers.push_back(read_multiplier(root, n));
-  } catch (const InputError& e) {
-    throw InputError(fmt::format("{}: {}", path, e.what()));
-  } catch (const H5::Exception& e) {
-    throw InputError(fmt::format("{}: malformed multiplier library ({})", path, e.getDetailMsg()));
-  }
+  });
   lib.validate(path);
   return lib;
 }
