@@ -12,7 +12,6 @@
 // 2^16 for at most 256 k. The high plane is biased by +128 (unsigned), corrected at the flush.
 #include <immintrin.h>
 
-#include <cstring>
 
 #include "cpu/gemm_core.h"
 

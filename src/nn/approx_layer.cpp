@@ -63,8 +63,8 @@ torch::Tensor ApproxLayer::lut16() {
 
 const kernels::PreparedLut& ApproxLayer::prepared_lut() {
   // Rebuilt when the table changes (set_lut, or a checkpoint loaded into the buffer).
-  torch::Tensor cpu = lut_.to(torch::kCPU).contiguous();
   if (!prepared_ || prepared_ptr_ != lut_.data_ptr() || prepared_version_ != lut_._version()) {
+    torch::Tensor cpu = lut_.to(torch::kCPU).contiguous();  // a copy only when the table lives on a GPU
     prepared_.emplace(cpu.data_ptr<int32_t>());
     prepared_ptr_ = lut_.data_ptr();
     prepared_version_ = static_cast<uint32_t>(lut_._version());
