@@ -33,6 +33,37 @@ void Program::add_seed_option(uint64_t default_seed) {
       ->capture_default_str();
 }
 
+void Program::add_config_option(const config::Spec& spec) {
+  spec_ = &spec;
+  auto* g = app_.add_option_group("Config", "The step's settings; every key and its default: axnn-schema, workflows/schemas/");
+  g->add_option("-c,--config", config_path_, "Step config (YAML)")->check(CLI::ExistingFile);
+  g->add_option("--set", config_sets_, "Override one key: --set optimizer.lr=0.01 (repeatable; the value is YAML)");
+}
+
+void Program::resolve_config() {
+  nlohmann::json raw = config_path_.empty() ? nlohmann::json::object() : config::load_yaml_file(config_path_);
+  std::string source = config_path_.empty() ? "(defaults)" : config_path_;
+  for (const std::string& set : config_sets_) {
+    const auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--set '{}': expected KEY=VALUE", set));
+    const std::string key = set.substr(0, eq);
+    nlohmann::json value = config::parse_yaml(set.substr(eq + 1), "--set " + key);
+    nlohmann::json* node = &raw;
+    size_t start = 0;
+    for (size_t dot = key.find('.'); ; dot = key.find('.', start)) {
+      const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (node->is_null()) *node = nlohmann::json::object();
+      if (!node->is_object()) throw ConfigError(fmt::format("--set {}: '{}' is not a section", key, part));
+      node = &(*node)[part];
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    *node = value;
+    source = config_path_.empty() ? "--set" : config_path_ + " with --set";
+  }
+  config_ = config::resolve(*spec_, raw, source);
+}
+
 Provenance Program::provenance(nlohmann::json config, std::vector<InputRef> inputs) const {
   Provenance p;
   p.program = name_;
@@ -58,6 +89,7 @@ int Program::run(int argc, char** argv, const std::function<void()>& body) {
     int n = threads_ > 0 ? threads_ : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     tbb::global_control tbb_threads(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(n));
     threads_ = n;
+    if (spec_) resolve_config();
     for (auto& hook : start_hooks_) hook();
     body();
     return kExitOk;

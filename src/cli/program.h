@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/spec.h"
 #include "io/artifact.h"
 
 namespace axnn::cli {
@@ -23,6 +24,11 @@ class Program {
 
   // Option groups a program opts into. --help, --version, --log-level and --threads are always there.
   void add_seed_option(uint64_t default_seed = 0);
+
+  // The step config: -c/--config FILE (YAML) and repeatable --set KEY=VALUE (dotted key, YAML value),
+  // resolved against `spec` after parsing (defaults filled, errors name the key). Read with config().
+  void add_config_option(const config::Spec& spec);
+  const nlohmann::json& config() const { return config_; }
 
   // Called after parsing, before the body (the torch layer uses this for --device).
   void on_start(std::function<void()> hook) { start_hooks_.push_back(std::move(hook)); }
@@ -45,6 +51,11 @@ class Program {
   uint64_t seed_ = 0;
   std::string command_line_;
   std::vector<std::function<void()>> start_hooks_;
+  const config::Spec* spec_ = nullptr;
+  std::string config_path_;
+  std::vector<std::string> config_sets_;
+  nlohmann::json config_;
+  void resolve_config();
 };
 
 // Text of --version for every program.

@@ -33,6 +33,7 @@ Spec number(std::string description) { return Spec(Type::Number, std::move(descr
 Spec integer(std::string description) { return Spec(Type::Integer, std::move(description)); }
 Spec string(std::string description) { return Spec(Type::String, std::move(description)); }
 Spec boolean(std::string description) { return Spec(Type::Boolean, std::move(description)); }
+Spec any_value(std::string description) { return Spec(Type::Any, std::move(description)); }
 
 namespace {
 
@@ -45,6 +46,7 @@ const char* type_word(Type t) {
     case Type::Integer: return "an integer";
     case Type::String: return "a string";
     case Type::Boolean: return "true or false";
+    case Type::Any: return "a value";
   }
   return "?";
 }
@@ -196,6 +198,7 @@ class SchemaWriter {
       case Type::Integer: s["type"] = "integer"; break;
       case Type::String: s["type"] = "string"; break;
       case Type::Boolean: s["type"] = "boolean"; break;
+      case Type::Any: break;
     }
     if (spec.default_) s["default"] = *spec.default_;
     if (spec.minimum_) s["minimum"] = *spec.minimum_;

@@ -14,7 +14,7 @@
 
 namespace axnn::config {
 
-enum class Type { Object, Map, Array, Number, Integer, String, Boolean };
+enum class Type { Object, Map, Array, Number, Integer, String, Boolean, Any };
 
 // A node of a config spec. Build with the helpers below, e.g.
 //   object("trainer settings", {{"lr", number("learning rate").def(0.1).min(0)}})
@@ -63,6 +63,8 @@ Spec number(std::string description);
 Spec integer(std::string description);
 Spec string(std::string description);
 Spec boolean(std::string description);
+// Any value, checked elsewhere (e.g. a step's settings, checked against its kind's own spec).
+Spec any_value(std::string description);
 
 // Checks `value` against `spec` and returns it with every default filled in. Throws ConfigError
 // "<source>: <key path>: <what is wrong>", e.g. "run.yaml: steps[2].trainer.lr: expected a number, got \"fast\"".

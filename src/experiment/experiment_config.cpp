@@ -22,7 +22,32 @@ const config::Spec& experiment_spec() {
         object("The multiplier library the experiment chooses from",
                {{"config", string("YAML of built-in family members (schema: library.schema.json); empty: the "
                                   "default library builtin-8s")
-                               .def("")}})}});
+                               .def("")}})},
+       {"model", object("The network", {{"arch", string("Zoo architecture: lenet5, resnet8, resnet14, resnet20, resnet32, "
+                                                         "vgg11, vgg16, mobilenetv2, alexnet")
+                                                      .def("lenet5")}})},
+       {"steps",
+        array_of("The pipeline, in order; each step becomes a workflow rule whose input is an earlier step's artifact",
+                 object("One pipeline step",
+                        {{"name", string("Step name: its artifact is results/<experiment>/<point>/<name>.h5").required()},
+                         {"kind", string("What the step does")
+                                      .one_of({"baseline", "quantize", "noise", "sample", "match", "deploy", "retrain"})
+                                      .required()},
+                         {"modules", array_of("Layers this step approximates (noise steps): all, conv, linear, depthwise, "
+                                              "or layer names; the others stay exact",
+                                              string("alias or layer name"))
+                                         .def(nlohmann::json::array({"all"}))},
+                         {"config", map_of("The step program's settings (baseline, quantize, retrain: trainer schema; "
+                                           "noise: noise schema; sample: sample schema; match: match schema)",
+                                           any_value("setting"))},
+                         {"threads", integer("Threads for the step's job").def(2).min(1)},
+                         {"mem_mb", integer("Memory for the step's job (MB)").def(4000).min(1)},
+                         {"runtime", integer("Wall-time limit for the step's job (minutes)").def(120).min(1)},
+                         {"gpu", integer("GPUs for the step's job (cluster profiles request them)").def(0).min(0)}}))
+            .def(nlohmann::json::array())},
+       {"sweep", map_of("Values to sweep: seed, model, or <step>.<setting> (e.g. noise.lambda); every combination is "
+                        "one sweep point; upstream artifacts that do not depend on a swept key are shared",
+                        array_of("values", any_value("value")))}});
   return spec;
 }
 

@@ -35,21 +35,24 @@ void write_layer(H5::Group& root, const std::string& name, nn::ApproxLayer& laye
   h5::write_attr(g, "sigma", static_cast<double>(layer.sigma().item<float>()));
   h5::write_attr(g, "mu", static_cast<double>(layer.mu().item<float>()));
   h5::write_attr(g, "multiplier", layer.multiplier());
+  if (!layer.library().empty()) h5::write_attr(g, "library_sha256", layer.library());
   if (layer.multiplier() != "exact")
     write_tensor(g, "lut", layer.lut(), {"the deployed multiplier's table lut[a + 128][w + 128]", ""});
 }
 
 }  // namespace
 
+void measure_opcounts(Model& m, const ModelOptions& o) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = m.is_training();
+  m.eval();
+  m.forward(torch::zeros({1, o.in_channels, o.image_size, o.image_size}, m.parameters().front().device()));
+  m.train(was_training);
+}
+
 void save_checkpoint(const std::string& path, const Checkpoint& c, const Provenance& provenance) {
   Model& m = *c.model;
-  {
-    torch::NoGradGuard no_grad;
-    const bool was_training = m.is_training();
-    m.eval();
-    m.forward(torch::zeros({1, c.options.in_channels, c.options.image_size, c.options.image_size}));
-    m.train(was_training);
-  }
+  measure_opcounts(m, c.options);
   ArtifactWriter w(path, kModelKind, kModelSchemaVersion, provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "architecture", c.arch);
@@ -96,7 +99,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     if (!h5::exists(root, "layers/" + name)) throw InputError(fmt::format("{}: missing layers/{}", path, name));
     H5::Group g = root.openGroup("layers/" + name);
     const std::string mult = h5::read_string_attr(g, "multiplier");
-    if (mult != "exact") layer->set_lut(read_tensor(g, "lut"), mult);
+    const std::string library = h5::has_attr(g, "library_sha256") ? h5::read_string_attr(g, "library_sha256") : "";
+    if (mult != "exact") layer->set_lut(read_tensor(g, "lut"), mult, library);
   }
   return c;
 }

@@ -20,6 +20,10 @@ struct Checkpoint {
   nlohmann::json history = nlohmann::json::array();  // per-epoch metrics of the step that made it
 };
 
+// One forward pass on a zero batch in eval mode (state unchanged), so that every approximate layer
+// knows its opcount.
+void measure_opcounts(Model& model, const ModelOptions& options);
+
 // Writes atomically. Runs one forward pass on a zero batch in eval mode (state unchanged) so that
 // every layer knows its opcount.
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint, const Provenance& provenance);

@@ -41,12 +41,13 @@ ApproxLayer::ApproxLayer() {
   lut_ = register_buffer("lut", exact_lut());
 }
 
-void ApproxLayer::set_lut(const torch::Tensor& lut, const std::string& multiplier) {
+void ApproxLayer::set_lut(const torch::Tensor& lut, const std::string& multiplier, const std::string& library) {
   if (lut.sizes() != torch::IntArrayRef{256, 256})
     throw InputError(fmt::format("multiplier '{}': table must be 256x256", multiplier));
   torch::NoGradGuard no_grad;
   lut_.copy_(lut.to(torch::kInt32));
   multiplier_ = multiplier;
+  library_ = library;
 }
 
 bool ApproxLayer::on_cuda(const torch::Tensor& t) { return t.is_cuda() && kernels::cuda_kernels_built(); }

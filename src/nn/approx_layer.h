@@ -38,10 +38,12 @@ class ApproxLayer : public torch::nn::Module {
   Mode mode() const { return static_cast<Mode>(mode_.item<int64_t>()); }
   void set_mode(Mode m) { mode_.fill_(static_cast<int64_t>(m)); }
 
-  // Installs a table (int32 [256, 256], lut[a + 128][w + 128]) and its multiplier's name.
-  void set_lut(const torch::Tensor& lut, const std::string& multiplier);
+  // Installs a table (int32 [256, 256], lut[a + 128][w + 128]), its multiplier's name and the hash
+  // of the library it came from.
+  void set_lut(const torch::Tensor& lut, const std::string& multiplier, const std::string& library = "");
   const torch::Tensor& lut() const { return lut_; }
   const std::string& multiplier() const { return multiplier_; }
+  const std::string& library() const { return library_; }
 
   torch::Tensor& sigma() { return sigma_; }
   torch::Tensor& mu() { return mu_; }
@@ -72,6 +74,7 @@ class ApproxLayer : public torch::nn::Module {
  private:
   torch::Tensor mode_, act_max_, sigma_, mu_, lut_;
   std::string multiplier_ = "exact";
+  std::string library_;
   std::optional<kernels::PreparedLut> prepared_;
   const void* prepared_ptr_ = nullptr;
   uint32_t prepared_version_ = 0;

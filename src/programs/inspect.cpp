@@ -8,6 +8,8 @@
 #include "inspect/inspect.h"
 #include "inspect/model_view.h"
 #include "data/dataset.h"
+#include "method/matching.h"
+#include "method/refs.h"
 #include "multipliers/library_io.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +23,8 @@ int main(int argc, char** argv) {
   axnn::mult::register_inspect_view();
   axnn::data::register_inspect_view();
   axnn::inspect::register_model_view();
+  axnn::method::register_refs_view();
+  axnn::method::register_matching_view();
   return program.run(argc, argv, [&] {
     nlohmann::json all = nlohmann::json::array();
     bool failed = false;

@@ -10,6 +10,7 @@
 
 #include "cli/program.h"
 #include "config/spec.h"
+#include "method/step_configs.h"
 #include "core/error.h"
 #include "experiment/experiment_config.h"
 #include "multipliers/families.h"
@@ -24,7 +25,9 @@ using namespace axnn;
 std::vector<std::pair<std::string, const config::Spec*>> all_specs() {
   return {{"experiment", &experiment_spec()},
           {"library", &mult::library_spec()},
-          {"trainer", &train::trainer_spec()}, {"table-sidecar", &mult::sidecar_spec()}};
+          {"trainer", &train::trainer_spec()}, {"table-sidecar", &mult::sidecar_spec()},
+          {"noise", &method::noise_spec()},   {"sample", &method::sample_spec()},
+          {"match", &method::match_spec()}};
 }
 
 std::string schema_text(const std::string& name, const config::Spec& spec) {

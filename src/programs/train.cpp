@@ -1,15 +1,10 @@
 // axnn-train: baseline FP32 training of a zoo model on a dataset artifact, or quantization-aware
 // training (every approximate layer in quant mode) starting from a checkpoint.
-#include <spdlog/spdlog.h>
-
 #include "cli/program.h"
-#include "config/spec.h"
 #include "core/error.h"
-#include "data/dataset.h"
-#include "models/checkpoint.h"
 #include "nn/approx_layer.h"
 #include "tensor/device.h"
-#include "train/trainer.h"
+#include "train/run.h"
 
 int main(int argc, char** argv) {
   using namespace axnn;
@@ -19,20 +14,18 @@ int main(int argc, char** argv) {
                        "YAML config (schema: workflows/schemas/trainer.schema.json). Writes a model artifact with "
                        "the per-epoch metrics; the best validation epoch's weights are kept.");
   program.add_seed_option();
+  program.add_config_option(train::trainer_spec());
   add_device_option(program);
-  std::string dataset, arch, from, out, config_path, mode = "baseline";
+  std::string dataset, arch, from, out, mode = "baseline";
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Model artifact to write")->required();
   auto* a = program.app().add_option("--arch", arch, "Architecture to build (lenet5, resnet8, ...)");
   program.app().add_option("--from", from, "Checkpoint to start from")->check(CLI::ExistingFile)->excludes(a);
   program.app().add_option("--mode", mode, "Mode of every approximate layer: baseline, quant, noise, approx")->capture_default_str();
-  program.app().add_option("-c,--config", config_path, "Trainer config (YAML)")->check(CLI::ExistingFile);
   return program.run(argc, argv, [&] {
     if (arch.empty() == from.empty()) throw UsageError("give exactly one of --arch and --from");
     torch::manual_seed(program.seed());
-    const torch::Device device(selected_device());
-    nlohmann::json raw = config_path.empty() ? nlohmann::json::object() : config::load_yaml_file(config_path);
-    nlohmann::json cfg = config::resolve(train::trainer_spec(), raw, config_path.empty() ? "(defaults)" : config_path);
+    const nlohmann::json& cfg = program.config();
     data::Dataset d = data::read_dataset(dataset);
     std::vector<InputRef> inputs = {input_ref(dataset)};
     models::Checkpoint c;
@@ -46,24 +39,11 @@ int main(int argc, char** argv) {
       o.num_classes = static_cast<int64_t>(d.classes.size());
       c = {arch, o, models::build_model(arch, o)};
     }
-    if (c.options.in_channels != d.train.c || c.options.image_size != d.train.h)
-      throw InputError("the checkpoint's input size does not match the dataset's images");
+    train::check_fits(c, d, dataset);
     for (auto& [name, layer] : nn::approx_layers(*c.model)) layer->set_mode(nn::parse_mode(mode));
-    c.model->to(device);
-    train::LoaderOptions lo;
-    lo.batch_size = cfg["batch_size"];
-    lo.augment = cfg["augment"];
-    lo.seed = program.seed();
-    train::BatchLoader train_loader(d.train, d.mean, d.std, lo);
-    train::LoaderOptions vo = lo;
-    vo.shuffle = vo.augment = false;
-    train::BatchLoader val_loader(d.val, d.mean, d.std, vo), test_loader(d.test, d.mean, d.std, vo);
-    const int64_t classes = static_cast<int64_t>(d.classes.size());
-    c.history = train::fit(*c.model, cfg, train_loader, d.val.n > 0 ? &val_loader : nullptr, classes, device);
-    train::Metrics t = train::evaluate(*c.model, test_loader, classes, device);
-    spdlog::info("test accuracy {:.2f}% (loss {:.4f})", t.accuracy, t.loss);
-    c.model->to(torch::kCPU);
-    nlohmann::json config = {{"trainer", cfg}, {"mode", mode}, {"arch", c.arch}, {"test_accuracy", t.accuracy}};
+    train::TrainResult r = train::train_and_test(c, d, cfg, program.seed(), torch::Device(selected_device()));
+    c.history = r.history;
+    nlohmann::json config = {{"trainer", cfg}, {"mode", mode}, {"arch", c.arch}, {"test_accuracy", r.test.accuracy}};
     models::save_checkpoint(out, c, program.provenance(config, inputs));
   });
 }

@@ -94,6 +94,7 @@ Metrics evaluate(models::Model& model, BatchLoader& loader, int64_t num_classes,
     }
     n += yc.size(0);
   }
+  m.samples = n;
   if (n == 0) return m;
   m.loss = loss_sum / static_cast<double>(n);
   m.accuracy = 100.0 * static_cast<double>(hits) / static_cast<double>(n);
@@ -160,8 +161,10 @@ json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader*
         best_epoch = epoch + 1;
         stale = 0;
         best_state.clear();
-        for (const auto& p : model.parameters()) best_state.push_back(p.detach().clone());
-        for (const auto& b : model.buffers()) best_state.push_back(b.detach().clone());
+        if (cfg["keep_best"].get<bool>()) {
+          for (const auto& p : model.parameters()) best_state.push_back(p.detach().clone());
+          for (const auto& b : model.buffers()) best_state.push_back(b.detach().clone());
+        }
       } else {
         ++stale;
       }

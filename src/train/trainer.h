@@ -11,14 +11,11 @@
 
 #include "models/zoo.h"
 #include "train/loader.h"
+#include "train/metrics.h"
 #include "train/trainer_config.h"
 
 namespace axnn::train {
 
-struct Metrics {
-  double loss = 0, accuracy = 0, top5 = 0;  // accuracy in percent; top5 only with more than 10 classes
-  std::vector<double> per_class;             // percent
-};
 
 // Loss and accuracy of `model` over every batch of `loader`, in eval mode without gradients.
 Metrics evaluate(models::Model& model, BatchLoader& loader, int64_t num_classes, const torch::Device& device);

@@ -12,6 +12,8 @@ const config::Spec& trainer_spec() {
        {"batch_size", integer("Images per batch").def(128).min(1)},
        {"augment", boolean("Random crop (4-pixel padding) and horizontal flip, as for CIFAR").def(false)},
        {"validate_every", integer("Validate every N epochs").def(1).min(1)},
+       {"keep_best", boolean("End with the weights of the best validation epoch (by the early-stopping monitor, else "
+                             "validation accuracy); false: the last epoch's").def(true)},
        {"optimizer", object("Optimiser", {{"name", string("sgd or adam").one_of({"sgd", "adam"}).def("sgd")},
                                           {"lr", number("Learning rate").def(0.05).min(0)},
                                           {"momentum", number("SGD momentum").def(0.9).min(0).max(1)},

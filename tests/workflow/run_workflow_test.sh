@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Workflow test: the real programs through Snakemake on a tiny config.
 #   - every shipped config builds a DAG (dry run) and the workflow passes snakemake --lint;
-#   - a bad config is rejected with the key named, before any job runs;
-#   - the tiny config runs end to end, a second run does nothing, and deleting an output re-runs
-#     only what depends on it.
+#   - bad configs (a negative seed, a retrain step before deploy, a bad step setting) are rejected
+#     with the key named, before any job runs;
+#   - the tiny config (two lambda values) runs end to end: every intermediate artifact, the summary
+#     and the report; lambda branches share the baseline; a second run does nothing; deleting a
+#     middle artifact re-runs only what depends on it; a killed job leaves no finished-looking file.
 # Usage: run_workflow_test.sh SOURCE_DIR BIN_DIR
 set -euo pipefail
 src=$1
 export AXNN_BIN=$2
 cd "$src"
 snakemake=${SNAKEMAKE:-$src/.venv/bin/snakemake}
+python=${PYTHON:-$src/.venv/bin/python}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 sm() { "$snakemake" --cores 2 --config results_root="$out" "$@"; }
+tiny=tests/workflow/tiny.yaml
 
 for cfg in workflows/configs/*.yaml; do
-  sm -n --quiet --configfile "$cfg" > /dev/null || fail "dry run of $cfg"
+  sm -n --quiet --configfile "$cfg" > "$out/dry.txt" 2>&1 || { cat "$out/dry.txt"; fail "dry run of $cfg"; }
 done
 # Lints other than "use conda/containers" fail the test (axnn's programs come from its own build).
 "$snakemake" --lint --configfile workflows/configs/lenet5-fmnist.yaml > "$out/lint.txt" 2>&1 || true
@@ -24,25 +28,72 @@ if grep "^    \* " "$out/lint.txt" | grep -v "conda environment or container" | 
   cat "$out/lint.txt"; fail "snakemake --lint"
 fi
 
-if sm -n --configfile tests/workflow/tiny.yaml --config seed=-1 results_root="$out" > "$out/bad.txt" 2>&1; then
-  fail "a negative seed was accepted"
-fi
-grep -q "seed" "$out/bad.txt" || { cat "$out/bad.txt"; fail "the schema error does not name the key"; }
+# Bad configs: rejected before any job runs, naming what is wrong.
+rejects() {  # rejects NAME EXPECTED_TEXT CONFIG_FILE [--config ...]
+  local name=$1 text=$2 cfg=$3; shift 3
+  if sm -n --configfile "$cfg" "$@" > "$out/bad.txt" 2>&1; then fail "$name was accepted"; fi
+  grep -q -- "$text" "$out/bad.txt" || { cat "$out/bad.txt"; fail "$name: the error does not say '$text'"; }
+}
+rejects "a negative seed" "seed" $tiny --config seed=-1 results_root="$out"
+sed 's/kind: deploy/kind: retrain/' $tiny > "$out/retrain-first.yaml"
+rejects "a retrain step before deploy" "needs a deploy step" "$out/retrain-first.yaml"
+sed 's/noise.lambda: \[0.2, 0.5\]/noise.lambda: [0.2, -1]/' $tiny > "$out/bad-lambda.yaml"
+rejects "a negative lambda in the sweep" "lambda" "$out/bad-lambda.yaml"
+sed 's/noise.lambda: \[0.2, 0.5\]/nosie.lambda: [0.2]/' $tiny > "$out/bad-sweep.yaml"
+rejects "a sweep key of no step" "sweep.nosie.lambda" "$out/bad-sweep.yaml"
+sed 's/config: {images: 32, max_rows: 2048}/config: {imges: 32}/' $tiny > "$out/bad-key.yaml"
+rejects "an unknown step setting" "imges" "$out/bad-key.yaml"
 
-sm --configfile tests/workflow/tiny.yaml > "$out/run1.txt" 2>&1 || { cat "$out/run1.txt"; fail "first run"; }
-for f in dataset.h5 library.h5 library.txt logs/build_library.log logs/import_dataset.log benchmarks/build_library.tsv; do
-  [[ -s "$out/tiny/$f" ]] || fail "missing $f"
+sm --configfile $tiny > "$out/run1.txt" 2>&1 || { cat "$out/run1.txt"; fail "first run"; }
+t="$out/tiny"
+for f in dataset.h5 library.h5 library.txt summary.csv summary.md report.html plots/pareto.png \
+         base/baseline.h5 base/quant.h5 base/baseline.metrics.json base/quant.metrics.json \
+         logs/build_library.log logs/import_dataset.log base/benchmarks/baseline.tsv; do
+  [[ -s "$t/$f" ]] || fail "missing $f"
 done
-grep -q "trunc6" "$out/tiny/library.txt" || fail "library listing lacks trunc6"
-"$AXNN_BIN/axnn-inspect" "$out/tiny/dataset.h5" | grep -q "train (270, 1, 28, 28)\|/train/images .*(270, 1, 28, 28)" \
+for lam in 0.2 0.5; do
+  for f in noise.h5 sample.h5 match.h5 deploy.h5 retrain.h5 noise.metrics.json deploy.metrics.json \
+           retrain.metrics.json logs/retrain.log; do
+    [[ -s "$t/noise.lambda-$lam/$f" ]] || fail "missing noise.lambda-$lam/$f"
+  done
+done
+[[ $(grep -c "rule step_baseline" "$out/run1.txt") == 1 ]] || fail "the lambda branches did not share the baseline"
+"$AXNN_BIN/axnn-inspect" "$t/dataset.h5" | grep -q "/train/images .*(270, 1, 28, 28)" \
   || fail "dataset split sizes (270 train of 300 with val_fraction 0.1)"
-"$AXNN_BIN/axnn-inspect" "$out/tiny/library.h5" | grep -q "kind: multipliers" || fail "inspect"
+"$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/match.h5" | grep -q "kind: matching" || fail "inspect matching"
+"$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/sample.h5" | grep -q "max_std" || fail "inspect refs"
+# The summary: one row per sweep point with the required columns; the matching measured its choices.
+"$python" - "$t" <<'PY' || fail "summary / matching content"
+import csv, sys, h5py
+t = sys.argv[1]
+rows = list(csv.DictReader(open(f"{t}/summary.csv")))
+need = "experiment point lambda seed baseline_acc quant_acc noise_acc deployed_acc retrained_acc relative_energy".split()
+assert len(rows) == 2 and all(c in rows[0] for c in need), rows
+assert sorted(float(r["lambda"]) for r in rows) == [0.2, 0.5], rows
+for r in rows:
+    assert 0 < float(r["relative_energy"]) <= 1 and 0 <= float(r["retrained_acc"]) <= 100, r
+with h5py.File(f"{t}/noise.lambda-0.5/match.h5") as f:
+    assert all("measured_std" in f["layers"][n].attrs for n in f["layers"]), "no measured std"
+PY
 
-sm --configfile tests/workflow/tiny.yaml > "$out/run2.txt" 2>&1 || fail "second run"
+sm --configfile $tiny > "$out/run2.txt" 2>&1 || fail "second run"
 grep -q "Nothing to be done" "$out/run2.txt" || { cat "$out/run2.txt"; fail "second run did work"; }
 
-rm "$out/tiny/library.txt"
-sm --configfile tests/workflow/tiny.yaml > "$out/run3.txt" 2>&1 || fail "third run"
-grep -q "list_library" "$out/run3.txt" || fail "list_library did not re-run"
-if grep -qE "rule (build_library|import_dataset)" "$out/run3.txt"; then fail "an upstream rule re-ran needlessly"; fi
-echo "workflow test: 1 passed, 0 failed"
+# Deleting a middle artifact re-runs what depends on it, and nothing upstream or in the other branch.
+rm "$t/noise.lambda-0.5/match.h5"
+sm --configfile $tiny > "$out/run3.txt" 2>&1 || { cat "$out/run3.txt"; fail "third run"; }
+for r in step_match step_deploy step_retrain report; do grep -q "rule $r:" "$out/run3.txt" || fail "$r did not re-run"; done
+if grep -qE "rule (step_baseline|step_quant|step_noise|step_sample|build_library|import_dataset):" "$out/run3.txt"; then
+  fail "an upstream rule re-ran needlessly"
+fi
+[[ $(grep -c "rule step_match:" "$out/run3.txt") == 1 ]] || fail "the other lambda branch re-ran"
+
+# A job killed mid-way (SIGKILL, no chance to clean up) leaves no artifact that looks finished: the
+# programs write a hidden temporary file and rename it only when complete.
+"$AXNN_BIN/axnn-train" -d "$t/dataset.h5" --arch lenet5 --set epochs=200 -o "$out/killed.h5" > "$out/kill.log" 2>&1 &
+pid=$!
+sleep 4
+kill -KILL $pid
+wait $pid 2> /dev/null || true
+[[ ! -e "$out/killed.h5" ]] || fail "a killed axnn-train left killed.h5"
+echo "workflow test: passed"

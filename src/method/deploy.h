@@ -1,0 +1,20 @@
+// The deploy step (DESIGN.md method step 6): each layer's chosen table into the checkpoint, the
+// layer set to approx mode.
+#pragma once
+
+#include <string>
+
+#include "method/matching.h"
+#include "models/checkpoint.h"
+#include "multipliers/multiplier.h"
+
+namespace axnn::method {
+
+// Checks the matching was made for this checkpoint (`model_hash`, the checkpoint file's sha256) and
+// its layers (same names), and that `library` holds every chosen multiplier; then installs the
+// tables and records the multiplier's name and `library_hash` in each layer. Throws InputError
+// naming what does not fit.
+void deploy(models::Checkpoint& c, const std::string& model_hash, const Matching& matching, const mult::Library& library,
+            const std::string& library_hash);
+
+}  // namespace axnn::method

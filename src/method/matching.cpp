@@ -1,0 +1,163 @@
+#include "method/matching.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include "inspect/inspect.h"
+#include "io/h5.h"
+#include "method/predictor.h"
+
+namespace axnn::method {
+
+using nlohmann::json;
+
+int select_cheapest(const std::vector<double>& predicted, const std::vector<double>& power, double max_std) {
+  int best = -1;
+  for (size_t m = 0; m < predicted.size(); ++m) {
+    if (!(predicted[m] <= max_std)) continue;
+    const auto b = static_cast<size_t>(best);
+    if (best < 0 || power[m] < power[b] || (power[m] == power[b] && predicted[m] < predicted[b])) best = static_cast<int>(m);
+  }
+  return best;
+}
+
+double relative_energy(const std::vector<LayerMatch>& layers, const std::vector<double>& power) {
+  double total = 0, energy = 0;
+  for (const auto& l : layers) total += static_cast<double>(l.opcount);
+  if (total == 0) return 1;
+  for (const auto& l : layers) energy += static_cast<double>(l.opcount) / total * power[static_cast<size_t>(l.chosen)];
+  return energy;
+}
+
+Matching match(const Refs& refs, const mult::Library& library, const MatchOptions& options) {
+  const mult::Multiplier& exact = library.exact();  // throws when the library has none
+  Matching out;
+  out.model_hash = refs.model_hash;
+  for (const auto& m : library.multipliers) {
+    out.multipliers.push_back(m.name);
+    out.relative_power.push_back(library.relative_power(m));
+  }
+  double total_ops = 0;
+  for (const auto& l : refs.layers) total_ops += static_cast<double>(l.opcount);
+  const size_t n_layers = refs.layers.size(), n_mult = library.multipliers.size();
+  std::vector<std::vector<int64_t>> draws(n_layers);
+  for (size_t i = 0; i < n_layers; ++i) {
+    const LayerRefs& r = refs.layers[i];
+    if (r.kept() == 0) throw InputError(fmt::format("layer {}: the refs artifact holds no operand rows", r.name));
+    draws[i] = draw_rows(r.kept(), options.populations, options.seed + 0x9e3779b97f4a7c15ULL * (i + 1));
+    LayerMatch l;
+    l.name = r.name, l.fan_in = r.fan_in, l.opcount = r.opcount, l.sigma = r.sigma, l.output_std = r.output_std;
+    l.ops_share = total_ops > 0 ? static_cast<double>(r.opcount) / total_ops : 0;
+    l.max_std = r.output_std * std::abs(r.sigma);
+    l.predicted.assign(n_mult, 0);
+    out.layers.push_back(std::move(l));
+  }
+  tbb::parallel_for(size_t{0}, n_layers * n_mult, [&](size_t job) {
+    const size_t i = job / n_mult, m = job % n_mult;
+    const LayerRefs& r = refs.layers[i];
+    const ErrorMoments em = error_moments(library.multipliers[m].lut.data(), normalize(r.weight_hist));
+    out.layers[i].predicted[m] = predict_std(r.rows, r.fan_in, draws[i], em);
+  });
+  for (size_t i = 0; i < n_layers; ++i) {
+    LayerMatch& l = out.layers[i];
+    l.chosen = select_cheapest(l.predicted, out.relative_power, l.max_std);
+    if (l.chosen < 0) l.chosen = static_cast<int>(&exact - library.multipliers.data());  // max_std of 0: exact only
+    if (options.validate)
+      l.measured = measured_std(refs.layers[i], library.multipliers[static_cast<size_t>(l.chosen)].lut.data());
+  }
+  out.relative_energy = relative_energy(out.layers, out.relative_power);
+  return out;
+}
+
+void write_matching(const std::string& path, const Matching& m, const Provenance& provenance) {
+  ArtifactWriter w(path, kMatchingKind, kMatchingSchemaVersion, provenance);
+  H5::Group root = w.root();
+  h5::write_attr(root, "model_sha256", m.model_hash);
+  h5::write_attr(root, "library_sha256", m.library_hash);
+  h5::write_attr(root, "strategy", m.strategy);
+  h5::write_attr(root, "relative_energy", m.relative_energy);
+  h5::write_json_attr(root, "multipliers", m.multipliers);
+  h5::write_dataset(root, "relative_power", m.relative_power, {m.relative_power.size()}, {"P / P_exact per multiplier", ""});
+  json names = json::array();
+  std::vector<double> matrix;
+  for (const LayerMatch& l : m.layers) {
+    names.push_back(l.name);
+    matrix.insert(matrix.end(), l.predicted.begin(), l.predicted.end());
+    H5::Group g = h5::ensure_group(root, "layers/" + l.name);
+    h5::write_attr(g, "fan_in", l.fan_in);
+    h5::write_attr(g, "opcount", l.opcount);
+    h5::write_attr(g, "ops_share", l.ops_share);
+    h5::write_attr(g, "sigma", l.sigma);
+    h5::write_attr(g, "output_std", l.output_std);
+    h5::write_attr(g, "max_std", l.max_std);
+    h5::write_attr(g, "multiplier", m.multipliers[static_cast<size_t>(l.chosen)]);
+    h5::write_attr(g, "multiplier_index", static_cast<int64_t>(l.chosen));
+    h5::write_attr(g, "predicted_std", l.predicted[static_cast<size_t>(l.chosen)]);
+    h5::write_attr(g, "relative_power", m.relative_power[static_cast<size_t>(l.chosen)]);
+    if (l.measured) h5::write_attr(g, "measured_std", *l.measured);
+  }
+  h5::write_json_attr(root, "layer_names", names);
+  h5::write_dataset(root, "predicted_std", matrix, {m.layers.size(), m.multipliers.size()},
+                    {"predicted output error std, layers x multipliers (names in the attributes)", ""});
+  w.commit();
+}
+
+Matching read_matching(const std::string& path) {
+  Artifact a = Artifact::open(path, kMatchingKind, kMatchingSchemaVersion);
+  H5::Group root = a.root();
+  Matching m;
+  a.read([&] {
+    m.model_hash = h5::read_string_attr(root, "model_sha256");
+    m.library_hash = h5::read_string_attr(root, "library_sha256");
+    m.strategy = h5::read_string_attr(root, "strategy");
+    m.relative_energy = h5::read_double_attr(root, "relative_energy");
+    m.multipliers = h5::read_json_attr(root, "multipliers").get<std::vector<std::string>>();
+    m.relative_power = h5::read_dataset<double>(root, "relative_power");
+    const auto names = h5::read_json_attr(root, "layer_names").get<std::vector<std::string>>();
+    h5::Shape shape;
+    const auto matrix = h5::read_dataset<double>(root, "predicted_std", &shape);
+    if (shape.size() != 2 || shape[0] != names.size() || shape[1] != m.multipliers.size() ||
+        m.relative_power.size() != m.multipliers.size())
+      throw InputError("predicted_std / relative_power do not match the layer and multiplier names");
+    for (size_t i = 0; i < names.size(); ++i) {
+      LayerMatch l;
+      l.name = names[i];
+      H5::Group g = root.openGroup("layers/" + l.name);
+      l.fan_in = h5::read_int_attr(g, "fan_in");
+      l.opcount = h5::read_int_attr(g, "opcount");
+      l.ops_share = h5::read_double_attr(g, "ops_share");
+      l.sigma = h5::read_double_attr(g, "sigma");
+      l.output_std = h5::read_double_attr(g, "output_std");
+      l.max_std = h5::read_double_attr(g, "max_std");
+      l.chosen = static_cast<int>(h5::read_int_attr(g, "multiplier_index"));
+      if (l.chosen < 0 || static_cast<size_t>(l.chosen) >= m.multipliers.size())
+        throw InputError(fmt::format("layers/{}: multiplier_index {} is out of range", l.name, l.chosen));
+      if (h5::has_attr(g, "measured_std")) l.measured = h5::read_double_attr(g, "measured_std");
+      l.predicted.assign(matrix.begin() + static_cast<std::ptrdiff_t>(i * shape[1]),
+                         matrix.begin() + static_cast<std::ptrdiff_t>((i + 1) * shape[1]));
+      m.layers.push_back(std::move(l));
+    }
+  });
+  return m;
+}
+
+void register_matching_view() {
+  inspect::register_view(kMatchingKind, [](H5::H5File& file, json& d) {
+    const Matching m = read_matching(file.getFileName());
+    json rows = json::array();
+    for (const LayerMatch& l : m.layers) {
+      const auto c = static_cast<size_t>(l.chosen);
+      rows.push_back({l.name, fmt::format("{:.3f}", l.ops_share), fmt::format("{:.4f}", l.sigma),
+                      fmt::format("{:.2f}", l.max_std), m.multipliers[c], fmt::format("{:.2f}", l.predicted[c]),
+                      l.measured ? fmt::format("{:.2f}", *l.measured) : "-", fmt::format("{:.3f}", m.relative_power[c])});
+    }
+    d["tables"].push_back({{"title", fmt::format("choice per layer ({}; relative energy {:.4f})", m.strategy, m.relative_energy)},
+                           {"columns", {"layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std",
+                                        "measured_std", "relative_power"}},
+                           {"rows", rows}});
+  });
+}
+
+}  // namespace axnn::method

@@ -1,0 +1,87 @@
+#include "method/predictor.h"
+
+#include <cmath>
+#include <random>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+namespace axnn::method {
+
+std::vector<int64_t> draw_rows(int64_t kept, int n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  for (auto& i : out) i = static_cast<int64_t>(rng() % static_cast<uint64_t>(kept));
+  return out;
+}
+
+Distribution normalize(const Histogram& h) {
+  Distribution p{};
+  double total = 0;
+  for (int64_t c : h) total += static_cast<double>(c);
+  if (total > 0)
+    for (size_t i = 0; i < 256; ++i) p[i] = static_cast<double>(h[i]) / total;
+  return p;
+}
+
+ErrorMoments error_moments(const int32_t* lut, const Distribution& p_w) {
+  ErrorMoments m;
+  for (int a = -128; a < 128; ++a) {
+    double s1 = 0, s2 = 0;
+    for (int w = -128; w < 128; ++w) {
+      const double e = static_cast<double>(lut[(a + 128) * 256 + (w + 128)]) - a * w;
+      s1 += e * p_w[static_cast<size_t>(w + 128)];
+      s2 += e * e * p_w[static_cast<size_t>(w + 128)];
+    }
+    m.m1[static_cast<size_t>(a + 128)] = s1;
+    m.m2[static_cast<size_t>(a + 128)] = s2;
+  }
+  return m;
+}
+
+double predict_std(const std::vector<int8_t>& rows, int64_t fan_in, const std::vector<int64_t>& draws,
+                   const ErrorMoments& moments) {
+  const double k = static_cast<double>(fan_in), n = static_cast<double>(draws.size());
+  double sum_mu = 0, sum_second = 0;
+  for (int64_t r : draws) {
+    const int8_t* row = rows.data() + r * fan_in;
+    double e1 = 0, e2 = 0;  // sum over the row's histogram: p_i(a) = count(a) / K
+    for (int64_t j = 0; j < fan_in; ++j) {
+      e1 += moments.m1[static_cast<size_t>(row[j] + 128)];
+      e2 += moments.m2[static_cast<size_t>(row[j] + 128)];
+    }
+    const double mu = e1 / k;
+    const double var = std::max(0.0, e2 / k - mu * mu) / k;  // sigma_i^2 = (sum (e - mu)^2 p p) / K
+    sum_mu += mu;
+    sum_second += mu * mu + var;
+  }
+  const double agg = std::max(0.0, (sum_second - sum_mu * sum_mu / n) / n);
+  return std::sqrt(agg) * k;
+}
+
+double measured_std(const LayerRefs& l, const int32_t* lut) {
+  const int64_t rows = l.kept(), k = l.fan_in, cout_g = l.out_channels / l.groups;
+  // Per-row sums in parallel, then a fixed-order total: the same result for any thread count.
+  std::vector<std::pair<double, double>> per_row(static_cast<size_t>(rows));
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows), [&](const tbb::blocked_range<int64_t>& range) {
+    for (int64_t r = range.begin(); r < range.end(); ++r) {
+      const int8_t* a = l.rows.data() + r * k;
+      const int64_t g = l.row_group.empty() ? 0 : l.row_group[static_cast<size_t>(r)];
+      double s = 0, s2 = 0;
+      for (int64_t c = g * cout_g; c < (g + 1) * cout_g; ++c) {
+        const int8_t* w = l.weights.data() + c * k;
+        int64_t err = 0;
+        for (int64_t j = 0; j < k; ++j) err += lut[(a[j] + 128) * 256 + (w[j] + 128)] - a[j] * w[j];
+        s += static_cast<double>(err), s2 += static_cast<double>(err) * static_cast<double>(err);
+      }
+      per_row[static_cast<size_t>(r)] = {s, s2};
+    }
+  });
+  double n = static_cast<double>(rows * cout_g), s = 0, s2 = 0;
+  for (const auto& [a, b] : per_row) s += a, s2 += b;
+  if (n == 0) return 0;
+  const double mean = s / n;
+  return std::sqrt(std::max(0.0, s2 / n - mean * mean));
+}
+
+}  // namespace axnn::method

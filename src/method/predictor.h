@@ -1,0 +1,44 @@
+// The error predictor of the matching step (DESIGN.md, method step 5). For a layer with fan-in K,
+// N populations (activation rows drawn with replacement, histogram p_i each), the weight histogram
+// p_w and a multiplier's error map e(a, w) = M(a, w) - a*w:
+//   mu_i    = sum e * p_i * p_w
+//   sigma_i = sqrt(sum (e - mu_i)^2 * p_i * p_w) / sqrt(K)
+//   sigma_agg = sqrt((sum_i (mu_i^2 + sigma_i^2) - (sum_i mu_i)^2 / N) / N)
+//   predicted output error std = sigma_agg * K
+// i.e. the std of a sum of K independent errors, mixed over the populations.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "method/refs.h"
+
+namespace axnn::method {
+
+using Distribution = std::array<double, 256>;  // probabilities of -128..127, index v + 128
+
+// Indices of `n` rows drawn with replacement from `kept` rows, seeded.
+std::vector<int64_t> draw_rows(int64_t kept, int n, uint64_t seed);
+
+// The weight histogram as probabilities (all zero for an empty histogram).
+Distribution normalize(const Histogram& h);
+
+// The error map's first two moments against the weights, per activation value a:
+//   m1[a] = sum_w e(a, w) p_w(w),  m2[a] = sum_w e(a, w)^2 p_w(w).
+// They turn each population's sums into O(K) work: mu_i = mean_k m1[a_k].
+struct ErrorMoments {
+  Distribution m1{}, m2{};
+};
+ErrorMoments error_moments(const int32_t* lut, const Distribution& p_w);
+
+// Predicted output error std of one layer for one multiplier: the formula above with p_i the
+// histogram of row `draws[i]` of `rows` ([*, fan_in]).
+double predict_std(const std::vector<int8_t>& rows, int64_t fan_in, const std::vector<int64_t>& draws,
+                   const ErrorMoments& moments);
+
+// Measured output error std of a table on sampled operands: every kept row against every weight
+// row of its group, sum_k M(a_k, w_k) - a_k * w_k, population std over all (row, channel) results.
+double measured_std(const LayerRefs& layer, const int32_t* lut);
+
+}  // namespace axnn::method

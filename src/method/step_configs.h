@@ -1,0 +1,16 @@
+// The configs of the method's steps, declared once (axnn-schema writes their JSON Schemas to
+// workflows/schemas/). Torch-free, so the schema tool does not load LibTorch.
+#pragma once
+
+#include "config/spec.h"
+
+namespace axnn::method {
+
+// axnn-agn: the trainer's keys plus lambda, sigma_init, sigma_max.
+const config::Spec& noise_spec();
+// axnn-sample: how many images, which split, how many operand rows to keep per layer.
+const config::Spec& sample_spec();
+// axnn-match: populations drawn per layer.
+const config::Spec& match_spec();
+
+}  // namespace axnn::method

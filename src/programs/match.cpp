@@ -1,0 +1,44 @@
+// axnn-match: the lowest-power multiplier per layer whose predicted error fits the layer's tolerance.
+#include <spdlog/spdlog.h>
+
+#include "cli/program.h"
+#include "method/matching.h"
+#include "method/step_configs.h"
+#include "multipliers/library_io.h"
+
+int main(int argc, char** argv) {
+  using namespace axnn;
+  cli::Program program("axnn-match",
+                       "For every layer of a refs artifact and every multiplier of a library, predict the layer's output "
+                       "error std from the multiplier's error map and the sampled operand distributions (512 seeded "
+                       "populations, mixture of their moments, times fan_in); the tolerance is max_std = "
+                       "std(integer outputs) * |sigma_l|; choose the lowest-power multiplier within it. Writes a matching "
+                       "artifact with every candidate's prediction, the choice per layer and the relative energy "
+                       "(config schema: workflows/schemas/match.schema.json).");
+  program.add_seed_option();
+  program.add_config_option(method::match_spec());
+  std::string refs_path, library_path, out;
+  bool validate = false;
+  program.app().add_option("-r,--refs", refs_path, "Refs artifact (axnn-sample)")->required()->check(CLI::ExistingFile);
+  program.app().add_option("-l,--library", library_path, "Multipliers artifact (axnn-mult build)")->required()->check(CLI::ExistingFile);
+  program.app().add_option("-o,--output", out, "Matching artifact to write")->required();
+  program.app().add_flag("--validate", validate, "Same as --set validate=true");
+  return program.run(argc, argv, [&] {
+    const method::Refs refs = method::read_refs(refs_path);
+    const mult::Library library = mult::read_library(library_path);
+    const InputRef library_ref = input_ref(library_path);
+    method::MatchOptions o;
+    o.populations = program.config()["populations"];
+    o.seed = program.seed();
+    o.validate = validate || program.config()["validate"].get<bool>();
+    method::Matching m = method::match(refs, library, o);
+    m.library_hash = library_ref.hash;
+    for (const auto& l : m.layers)
+      spdlog::info("{}: {} (predicted std {:.2f}, max_std {:.2f}{})", l.name, m.multipliers[static_cast<size_t>(l.chosen)],
+                   l.predicted[static_cast<size_t>(l.chosen)], l.max_std, l.measured ? fmt::format(", measured {:.2f}", *l.measured) : "");
+    spdlog::info("relative energy {:.4f}", m.relative_energy);
+    nlohmann::json config = program.config();
+    config["validate"] = o.validate;
+    method::write_matching(out, m, program.provenance(config, {input_ref(refs_path), library_ref}));
+  });
+}

@@ -1,0 +1,73 @@
+# The pipeline's rules: one per step of config["steps"] (planned in common.smk), the evaluation of
+# every model a step makes, and the report over every sweep point.
+
+
+for _i, _s in enumerate(STEPS):
+
+    rule:
+        name:
+            f"step_{_s['name']}"
+        input:
+            unpack(functools.partial(step_inputs, _i)),
+        output:
+            f"{RESULTS}/{{point}}/{_s['name']}.h5",
+        wildcard_constraints:
+            point="|".join(re.escape(p) for p in POINT_OF[_i]),
+        params:
+            command=functools.partial(step_command, _i),
+        log:
+            f"{RESULTS}/{{point}}/logs/{_s['name']}.log",
+        benchmark:
+            f"{RESULTS}/{{point}}/benchmarks/{_s['name']}.tsv"
+        threads: _s["threads"]
+        resources:
+            mem_mb=_s["mem_mb"],
+            runtime=_s["runtime"],
+            gpu=_s["gpu"],
+        shell:
+            "{params.command} > {log:q} 2>&1"
+
+
+
+
+rule evaluate:
+    """Test-split metrics of every model a step makes (the accuracy of each stage in the report)."""
+    input:
+        model=f"{RESULTS}/{{point}}/{{step}}.h5",
+        dataset=f"{RESULTS}/dataset.h5",
+    output:
+        f"{RESULTS}/{{point}}/{{step}}.metrics.json",
+    wildcard_constraints:
+        step="|".join(re.escape(STEPS[i]["name"]) for i in MODEL_STEPS) or "^$",
+    params:
+        axnn_eval=axnn("eval"),
+    log:
+        f"{RESULTS}/{{point}}/logs/{{step}}.eval.log",
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "{params.axnn_eval:q} -m {input.model:q} -d {input.dataset:q} --json {output:q} --threads {threads} > {log:q} 2>&1"
+
+
+rule report:
+    """summary.csv / summary.md (one row per sweep point) and a self-contained report.html."""
+    input:
+        report_inputs,
+    output:
+        csv=f"{RESULTS}/summary.csv",
+        md=f"{RESULTS}/summary.md",
+        html=f"{RESULTS}/report.html",
+        plots=directory(f"{RESULTS}/plots"),
+    params:
+        experiment=config["experiment"],
+        plan=report_plan(),
+    log:
+        f"{RESULTS}/logs/report.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/report.py"

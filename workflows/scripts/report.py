@@ -1,0 +1,199 @@
+"""The experiment report: summary.csv and summary.md (one row per sweep point) and a self-contained
+report.html with embedded plots (accuracy vs. relative energy with the Pareto front, per-layer
+sigma_l and chosen multiplier power, training curves).
+
+Run by the workflow's `report` rule (Snakemake `script:`); reads the artifacts with h5py."""
+import base64
+import csv
+import html
+import io
+import json
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+STAGES = [("baseline", "baseline_acc"), ("quantize", "quant_acc"), ("noise", "noise_acc"),
+          ("deploy", "deployed_acc"), ("retrain", "retrained_acc")]
+COLUMNS = ["experiment", "point", "lambda", "seed"] + [c for _, c in STAGES] + ["relative_energy", "multipliers"]
+
+
+def attr_json(f, name):
+    v = f.attrs[name]
+    return json.loads(v.decode() if isinstance(v, bytes) else v)
+
+
+def attr_str(obj, name):
+    v = obj.attrs[name]
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def read_matching(path):
+    with h5py.File(path, "r") as f:
+        layers = []
+        for name in attr_json(f, "layer_names"):
+            g = f["layers"][name]
+            layers.append({"layer": name, "multiplier": attr_str(g, "multiplier"),
+                           **{k: float(g.attrs[k]) for k in ("sigma", "max_std", "predicted_std", "relative_power", "ops_share")},
+                           "measured_std": float(g.attrs["measured_std"]) if "measured_std" in g.attrs else None})
+        return float(f.attrs["relative_energy"]), layers
+
+
+def read_point(plan, experiment):
+    """One summary row, plus the per-layer choice and the training curves of one sweep point."""
+    row = {"experiment": experiment, "point": plan["point"], "seed": plan["seed"], "lambda": ""}
+    layers, curves = [], []
+    for step in plan["steps"]:
+        kind = step["kind"]
+        if "metrics" in step:
+            with open(step["metrics"]) as f:
+                acc = json.load(f)["accuracy"]
+            row.update({col: f"{acc:.2f}" for k, col in STAGES if k == kind})
+            with h5py.File(step["artifact"], "r") as f:
+                history = attr_json(f, "history")
+                if kind == "noise":
+                    row["lambda"] = attr_json(f, "config")["noise"]["lambda"]
+            if history and kind != "deploy":
+                curves.append((step["name"], history))
+        if kind == "match":
+            energy, layers = read_matching(step["artifact"])
+            row["relative_energy"] = f"{energy:.4f}"
+            row["multipliers"] = " ".join(f"{l['layer']}:{l['multiplier']}" for l in layers)
+    return row, layers, curves
+
+
+def pareto(points):
+    """Indices of the points no other point beats in both energy (lower) and accuracy (higher)."""
+    front = []
+    for i, (e, a) in enumerate(points):
+        if not any((e2 <= e and a2 >= a) and (e2, a2) != (e, a) for e2, a2 in points):
+            front.append(i)
+    return sorted(front, key=lambda i: points[i][0])
+
+
+def figure_png(fig, path):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    with open(path, "wb") as f:
+        f.write(buf.getvalue())
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def plot_pareto(rows, path):
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for col, marker, label in (("retrained_acc", "o", "retrained"), ("deployed_acc", "x", "deployed, before retraining")):
+        pts = [(float(r["relative_energy"]), float(r[col]), r["point"]) for r in rows if r.get(col) and r.get("relative_energy")]
+        if not pts:
+            continue
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, label=label)
+        if col == "retrained_acc" or not any(r.get("retrained_acc") for r in rows):
+            front = pareto([(p[0], p[1]) for p in pts])
+            ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "--", color="gray", label="Pareto front")
+            for p in pts:
+                ax.annotate(p[2], (p[0], p[1]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    base = [float(r["quant_acc"]) for r in rows if r.get("quant_acc")]
+    if base:
+        ax.axhline(sum(base) / len(base), color="green", lw=0.8, label="quantized (exact), mean")
+    ax.set_xlabel("relative multiplication energy E_rel")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("accuracy vs. energy, one point per sweep point")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return figure_png(fig, path)
+
+
+def plot_layers(per_point, path):
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    n = max(len(per_point), 1)
+    for k, (point, layers) in enumerate(per_point):
+        xs = [i + (k - (n - 1) / 2) * 0.8 / n for i in range(len(layers))]
+        ax1.bar(xs, [l["sigma"] for l in layers], width=0.8 / n, label=point)
+        ax2.bar(xs, [l["relative_power"] for l in layers], width=0.8 / n, label=point)
+        for x, l in zip(xs, layers):
+            ax2.annotate(l["multiplier"], (x, l["relative_power"]), rotation=90, fontsize=6, ha="center", va="bottom")
+    names = per_point[0][1] if per_point else []
+    for ax, title in ((ax1, "learned |sigma_l| per layer"), (ax2, "chosen multiplier power (P / P_exact)")):
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels([l["layer"] for l in names], rotation=30, fontsize=7)
+        ax.set_title(title)
+        ax.grid(alpha=0.3, axis="y")
+    ax2.set_ylim(0, 1.25)
+    ax1.legend(fontsize=7)
+    return figure_png(fig, path)
+
+
+def plot_curves(curves_by_point, path):
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for point, curves in curves_by_point:
+        offset = 0
+        for step, history in curves:
+            epochs = [offset + h["epoch"] for h in history]
+            ax1.plot(epochs, [h["loss"] for h in history], marker=".", label=f"{point}: {step}")
+            acc = [h.get("val_accuracy", h["accuracy"]) for h in history]
+            ax2.plot(epochs, acc, marker=".", label=f"{point}: {step}")
+            offset = epochs[-1] if epochs else offset
+    ax1.set_title("training loss per epoch (steps in sequence)")
+    ax2.set_title("validation accuracy per epoch (%)")
+    for ax in (ax1, ax2):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    ax2.legend(fontsize=6)
+    return figure_png(fig, path)
+
+
+def markdown_table(columns, rows):
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(plan, experiment, out_csv, out_md, out_html, plots_dir):
+    os.makedirs(plots_dir, exist_ok=True)
+    rows, per_point, curves = [], [], []
+    for p in plan:
+        row, layers, c = read_point(p, experiment)
+        rows.append(row)
+        per_point.append((p["point"], layers))
+        curves.append((p["point"], c))
+    with open(out_csv + ".partial", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    layer_cols = ["layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std", "measured_std", "relative_power"]
+    md = [f"# {experiment}: summary", "", "Accuracies: test split, percent. relative_energy: E_rel = "
+          "sum_l ops share * P_l / P_exact.", "", markdown_table(COLUMNS[:-1], rows), ""]
+    for point, layers in per_point:
+        if layers:
+            fmt = [{k: (f"{v:.4g}" if isinstance(v, float) else ("-" if v is None else v)) for k, v in l.items()} for l in layers]
+            md += [f"## {point}: multiplier per layer", "", markdown_table(layer_cols, fmt), ""]
+    with open(out_md + ".partial", "w") as f:
+        f.write("\n".join(md))
+    images = [("Accuracy vs. relative energy", plot_pareto(rows, os.path.join(plots_dir, "pareto.png"))),
+              ("Per-layer tolerance and choice", plot_layers(per_point, os.path.join(plots_dir, "layers.png"))),
+              ("Training curves", plot_curves(curves, os.path.join(plots_dir, "curves.png")))]
+    body = [f"<h1>{html.escape(experiment)}</h1>", "<h2>Summary</h2>", "<table border=1 cellpadding=3>",
+            "<tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS) + "</tr>"]
+    body += ["<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in COLUMNS) + "</tr>" for r in rows]
+    body.append("</table>")
+    for title, data in images:
+        body += [f"<h2>{title}</h2>", f'<img src="data:image/png;base64,{data}">']
+    with open(out_html + ".partial", "w") as f:
+        f.write("<!DOCTYPE html><html><head><meta charset='utf-8'><title>axnn report</title></head><body>"
+                + "\n".join(body) + "</body></html>\n")
+    for path in (out_csv, out_md, out_html):
+        os.replace(path + ".partial", path)
+
+
+if __name__ == "__main__":
+    if "snakemake" in globals():
+        sm = snakemake  # noqa: F821
+        sys.stderr = open(sm.log[0], "w")
+        main(sm.params.plan, sm.params.experiment, sm.output.csv, sm.output.md, sm.output.html, sm.output.plots)
+    else:
+        print("usage: run through the workflow's report rule", file=sys.stderr)
+        sys.exit(2)
