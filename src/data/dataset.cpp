@@ -119,6 +119,13 @@ Split read_split(const H5::Group& root, const std::string& name) {
 
 }  // namespace
 
+Split seeded_subset(const Split& s, int64_t n, uint64_t seed) {
+  std::vector<int64_t> rows = permutation(s.n, seed);
+  if (n < s.n) rows.resize(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  std::sort(rows.begin(), rows.end());
+  return take(s, rows);
+}
+
 const std::vector<std::string>& dataset_names() {
   static const std::vector<std::string> names = {"mnist", "fashion-mnist", "cifar10"};
   return names;

@@ -43,4 +43,7 @@ Dataset read_dataset(const std::string& path);
 // Registers axnn-inspect's table for this kind: images per split and class.
 void register_inspect_view();
 
+// `n` images of `s` chosen by a seeded permutation (all of them when n >= s.n), in their original order.
+Split seeded_subset(const Split& s, int64_t n, uint64_t seed);
+
 }  // namespace axnn::data

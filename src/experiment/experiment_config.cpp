@@ -31,14 +31,17 @@ const config::Spec& experiment_spec() {
                  object("One pipeline step",
                         {{"name", string("Step name: its artifact is results/<experiment>/<point>/<name>.h5").required()},
                          {"kind", string("What the step does")
-                                      .one_of({"baseline", "quantize", "noise", "sample", "match", "deploy", "retrain"})
+                                      .one_of({"baseline", "quantize", "noise", "sample", "match", "deploy", "retrain", "sensitivity", "assign"})
                                       .required()},
+                         {"from", string("The earlier step whose model this step reads (default: the latest step that "
+                                         "makes a model)")
+                                      .def("")},
                          {"modules", array_of("Layers this step approximates (noise steps): all, conv, linear, depthwise, "
                                               "or layer names; the others stay exact",
                                               string("alias or layer name"))
                                          .def(nlohmann::json::array({"all"}))},
                          {"config", map_of("The step program's settings (baseline, quantize, retrain: trainer schema; "
-                                           "noise: noise schema; sample: sample schema; match: match schema)",
+                                           "noise, sample, match, sensitivity, assign: the schema of that name)",
                                            any_value("setting"))},
                          {"threads", integer("Threads for the step's job").def(2).min(1)},
                          {"mem_mb", integer("Memory for the step's job (MB)").def(4000).min(1)},

@@ -79,6 +79,12 @@ void write_matching(const std::string& path, const Matching& m, const Provenance
   h5::write_attr(root, "strategy", m.strategy);
   h5::write_attr(root, "relative_energy", m.relative_energy);
   h5::write_json_attr(root, "multipliers", m.multipliers);
+  if (!m.assignment.empty()) h5::write_json_attr(root, "assignment", m.assignment);
+  if (!m.front.empty()) {
+    std::vector<double> flat;
+    for (const auto& [e, c] : m.front) flat.push_back(e), flat.push_back(c);
+    h5::write_dataset(root, "front", flat, {m.front.size(), 2}, {"predicted Pareto front: (E_rel, predicted cost) per row", ""});
+  }
   h5::write_dataset(root, "relative_power", m.relative_power, {m.relative_power.size()}, {"P / P_exact per multiplier", ""});
   json names = json::array();
   std::vector<double> matrix;
@@ -114,6 +120,11 @@ Matching read_matching(const std::string& path) {
     m.strategy = h5::read_string_attr(root, "strategy");
     m.relative_energy = h5::read_double_attr(root, "relative_energy");
     m.multipliers = h5::read_json_attr(root, "multipliers").get<std::vector<std::string>>();
+    if (h5::has_attr(root, "assignment")) m.assignment = h5::read_json_attr(root, "assignment");
+    if (h5::exists(root, "front")) {
+      const auto flat = h5::read_dataset<double>(root, "front");
+      for (size_t i = 0; i + 1 < flat.size(); i += 2) m.front.emplace_back(flat[i], flat[i + 1]);
+    }
     m.relative_power = h5::read_dataset<double>(root, "relative_power");
     const auto names = h5::read_json_attr(root, "layer_names").get<std::vector<std::string>>();
     h5::Shape shape;

@@ -34,6 +34,10 @@ struct Matching {
   std::vector<double> relative_power;  // P / P_exact, per multiplier
   std::vector<LayerMatch> layers;
   double relative_energy = 1;
+  // Budgeted assignments (axnn-assign): criterion, objective, budget, predicted cost; and the
+  // predicted Pareto front (E_rel, predicted cost) of the whole network.
+  nlohmann::json assignment = nlohmann::json::object();
+  std::vector<std::pair<double, double>> front;
 };
 
 struct MatchOptions {

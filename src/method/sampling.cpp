@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <random>
 
 #include <fmt/format.h>
@@ -15,18 +14,6 @@
 
 namespace axnn::method {
 namespace {
-
-// The images of `s` at `indices`.
-data::Split subset(const data::Split& s, const std::vector<int64_t>& indices) {
-  data::Split out;
-  out.n = static_cast<int64_t>(indices.size()), out.c = s.c, out.h = s.h, out.w = s.w;
-  const int64_t size = s.c * s.h * s.w;
-  for (int64_t i : indices) {
-    out.images.insert(out.images.end(), s.images.begin() + i * size, s.images.begin() + (i + 1) * size);
-    out.labels.push_back(s.labels[static_cast<size_t>(i)]);
-  }
-  return out;
-}
 
 // Accumulates one layer's operands over the batches.
 struct LayerSampler {
@@ -72,13 +59,7 @@ struct LayerSampler {
 Refs sample_refs(models::Checkpoint& c, const data::Dataset& d, const nlohmann::json& cfg, uint64_t seed) {
   const data::Split& source = train::split(d, cfg["split"]);
   if (source.n == 0) throw InputError(fmt::format("the {} split has no images to sample", cfg["split"].get<std::string>()));
-  std::vector<int64_t> order(static_cast<size_t>(source.n));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  order.resize(static_cast<size_t>(std::min<int64_t>(cfg["images"].get<int64_t>(), source.n)));
-  std::sort(order.begin(), order.end());
-  const data::Split images = subset(source, order);
+  const data::Split images = data::seeded_subset(source, cfg["images"].get<int64_t>(), seed);
 
   auto layers = nn::approx_layers(*c.model);
   std::vector<LayerSampler> samplers(layers.size());

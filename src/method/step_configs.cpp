@@ -42,4 +42,30 @@ const Spec& match_spec() {
   return spec;
 }
 
+const Spec& sensitivity_spec() {
+  static const Spec spec = object(
+      "Hessian-trace sensitivity (Hutchinson's estimator) of every approximate layer",
+      {{"samples", integer("Training images (seeded) the loss is averaged over").def(512).min(1)},
+       {"batch_size", integer("Images per double-backward pass").def(128).min(1)},
+       {"max_iterations", integer("Iteration cap: Rademacher draws at most").def(100).min(1)},
+       {"min_iterations", integer("Draws before the tolerance may stop the estimate").def(10).min(1)},
+       {"tolerance", number("Stop when the running mean of the total trace changes by less than this (relative)").def(1e-3).min(0)}});
+  return spec;
+}
+
+const Spec& assign_spec() {
+  static const Spec spec = object(
+      "Energy-budgeted assignment: one multiplier per layer, solved exactly over the matching's candidates",
+      {{"criterion", string("hessian: expected loss increase 0.5 * Tr(H_y) * (predicted std * output scale)^2; "
+                            "sigma: sum of (predicted std / max_std)^2 from the noise step's sigma_l")
+                         .one_of({"hessian", "sigma"})
+                         .def("hessian")},
+       {"objective", string("loss: minimise the predicted loss increase with E_rel <= budget; energy: minimise E_rel "
+                            "with the predicted loss increase <= budget")
+                         .one_of({"loss", "energy"})
+                         .def("loss")},
+       {"budget", number("E_rel budget (objective loss) or loss-increase budget (objective energy)").def(0.5).min(0)}});
+  return spec;
+}
+
 }  // namespace axnn::method

@@ -12,5 +12,9 @@ const config::Spec& noise_spec();
 const config::Spec& sample_spec();
 // axnn-match: populations drawn per layer.
 const config::Spec& match_spec();
+// axnn-sensitivity: images, batch size and the Hutchinson estimator's stopping rule.
+const config::Spec& sensitivity_spec();
+// axnn-assign: criterion, objective and budget.
+const config::Spec& assign_spec();
 
 }  // namespace axnn::method

@@ -76,10 +76,13 @@ const kernels::PreparedLut& ApproxLayer::prepared_lut() {
 torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                          const Op& op, const Op& lut_op) {
   auto with_bias = [&](torch::Tensor y) {
-    if (!bias.defined()) return y;
-    std::vector<int64_t> shape(static_cast<size_t>(y.dim()), 1);
-    shape[1] = bias.size(0);
-    return y + bias.reshape(shape);
+    if (bias.defined()) {
+      std::vector<int64_t> shape(static_cast<size_t>(y.dim()), 1);
+      shape[1] = bias.size(0);
+      y = y + bias.reshape(shape);
+    }
+    if (capture_) captured_ = y;
+    return y;
   };
   const Mode m = mode();
   if (m == Mode::Baseline) return with_bias(op(x, weight));

@@ -54,6 +54,13 @@ class ApproxLayer : public torch::nn::Module {
   virtual int64_t opcount() const = 0;
 
   QuantOptions quant;
+  // When capturing, the last forward's output stays reachable (graph included), so the loss can be
+  // differentiated with respect to it (the sensitivity step's output-side Hessian).
+  void set_capture(bool on) {
+    capture_ = on;
+    if (!on) captured_ = torch::Tensor();
+  }
+  const torch::Tensor& captured() const { return captured_; }
   void set_recording(bool on) { recording_ = on; }
   const RecordedOperands& recorded() const { return recorded_; }
 
@@ -82,6 +89,8 @@ class ApproxLayer : public torch::nn::Module {
   uint32_t lut16_version_ = 0;
   bool recording_ = false;
   RecordedOperands recorded_;
+  bool capture_ = false;
+  torch::Tensor captured_;
 };
 
 class ApproxConv2dImpl : public ApproxLayer {

@@ -10,6 +10,7 @@
 #include "data/dataset.h"
 #include "method/matching.h"
 #include "method/refs.h"
+#include "method/sensitivity.h"
 #include "multipliers/library_io.h"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   axnn::inspect::register_model_view();
   axnn::method::register_refs_view();
   axnn::method::register_matching_view();
+  axnn::method::register_sensitivity_view();
   return program.run(argc, argv, [&] {
     nlohmann::json all = nlohmann::json::array();
     bool failed = false;

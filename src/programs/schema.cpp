@@ -27,7 +27,8 @@ std::vector<std::pair<std::string, const config::Spec*>> all_specs() {
           {"library", &mult::library_spec()},
           {"trainer", &train::trainer_spec()}, {"table-sidecar", &mult::sidecar_spec()},
           {"noise", &method::noise_spec()},   {"sample", &method::sample_spec()},
-          {"match", &method::match_spec()}};
+          {"match", &method::match_spec()},   {"sensitivity", &method::sensitivity_spec()},
+          {"assign", &method::assign_spec()}};
 }
 
 std::string schema_text(const std::string& name, const config::Spec& spec) {

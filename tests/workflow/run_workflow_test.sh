@@ -57,7 +57,15 @@ for lam in 0.2 0.5; do
     [[ -s "$t/noise.lambda-$lam/$f" ]] || fail "missing noise.lambda-$lam/$f"
   done
 done
-[[ $(grep -c "rule step_baseline" "$out/run1.txt") == 1 ]] || fail "the lambda branches did not share the baseline"
+for f in sensitivity.h5 sample_q.h5 match_q.h5; do [[ -s "$t/base/$f" ]] || fail "missing base/$f"; done
+for b in 0.6 0.9; do
+  for f in assign.h5 deploy_b.h5 retrain_b.h5 retrain_b.metrics.json; do
+    [[ -s "$t/assign.budget-$b/$f" ]] || fail "missing assign.budget-$b/$f"
+  done
+done
+[[ $(grep -c "rule step_baseline:" "$out/run1.txt") == 1 ]] || fail "the sweep branches did not share the baseline"
+[[ $(grep -c "rule step_noise:" "$out/run1.txt") == 2 ]] || fail "the budget sweep re-ran the noise step"
+"$AXNN_BIN/axnn-inspect" "$t/base/sensitivity.h5" | grep -q "Tr(H_y)" || fail "inspect sensitivity"
 "$AXNN_BIN/axnn-inspect" "$t/dataset.h5" | grep -q "/train/images .*(270, 1, 28, 28)" \
   || fail "dataset split sizes (270 train of 300 with val_fraction 0.1)"
 "$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/match.h5" | grep -q "kind: matching" || fail "inspect matching"
@@ -68,10 +76,12 @@ import csv, sys, h5py
 t = sys.argv[1]
 rows = list(csv.DictReader(open(f"{t}/summary.csv")))
 need = "experiment point lambda seed baseline_acc quant_acc noise_acc deployed_acc retrained_acc relative_energy".split()
-assert len(rows) == 2 and all(c in rows[0] for c in need), rows
-assert sorted(float(r["lambda"]) for r in rows) == [0.2, 0.5], rows
+assert len(rows) == 4 and all(c in rows[0] for c in need), rows
+assert sorted(float(r["lambda"]) for r in rows) == [0.2, 0.2, 0.5, 0.5], rows
 for r in rows:
     assert 0 < float(r["relative_energy"]) <= 1 and 0 <= float(r["retrained_acc"]) <= 100, r
+    assert float(r["deploy_b.relative_energy"]) <= float(r["deploy_b.budget"]) + 1e-12, r
+    assert 0 <= float(r["deploy_b.retrained_acc"]) <= 100, r
 with h5py.File(f"{t}/noise.lambda-0.5/match.h5") as f:
     assert all("measured_std" in f["layers"][n].attrs for n in f["layers"]), "no measured std"
 PY
@@ -83,6 +93,7 @@ grep -q "Nothing to be done" "$out/run2.txt" || { cat "$out/run2.txt"; fail "sec
 rm "$t/noise.lambda-0.5/match.h5"
 sm --configfile $tiny > "$out/run3.txt" 2>&1 || { cat "$out/run3.txt"; fail "third run"; }
 for r in step_match step_deploy step_retrain report; do grep -q "rule $r:" "$out/run3.txt" || fail "$r did not re-run"; done
+if grep -q "rule step_deploy_b:" "$out/run3.txt"; then fail "the budget branch re-ran for a noise-branch change"; fi
 if grep -qE "rule (step_baseline|step_quant|step_noise|step_sample|build_library|import_dataset):" "$out/run3.txt"; then
   fail "an upstream rule re-ran needlessly"
 fi

@@ -33,9 +33,11 @@ AXNN_MULT = axnn("mult")
 
 # What each step kind runs, what it produces, and which schema its settings follow.
 PROGRAM = {"baseline": "train", "quantize": "train", "noise": "agn", "sample": "sample",
-           "match": "match", "deploy": "deploy", "retrain": "retrain"}
+           "match": "match", "deploy": "deploy", "retrain": "retrain", "sensitivity": "sensitivity",
+           "assign": "assign"}
 SCHEMA = {"baseline": "trainer", "quantize": "trainer", "retrain": "trainer", "noise": "noise",
-          "sample": "sample", "match": "match", "deploy": None}
+          "sample": "sample", "match": "match", "deploy": None, "sensitivity": "sensitivity",
+          "assign": "assign"}
 MODEL_KINDS = {"baseline", "quantize", "noise", "deploy", "retrain"}
 
 
@@ -48,6 +50,21 @@ def _last_before(steps, i, kinds):
         if steps[j]["kind"] in kinds:
             return j
     return None
+
+
+def _model_input(steps, i, where):
+    """The step whose model step i reads: its `from`, else the latest model step before it."""
+    if not steps[i]["from"]:
+        j = _last_before(steps, i, MODEL_KINDS)
+        if j is None:
+            raise PipelineError(f"{where}: needs a step before it that makes a model")
+        return j
+    for j in range(i):
+        if steps[j]["name"] == steps[i]["from"]:
+            if steps[j]["kind"] not in MODEL_KINDS:
+                raise PipelineError(f"{where}.from: '{steps[i]['from']}' does not make a model")
+            return j
+    raise PipelineError(f"{where}.from: no earlier step is called '{steps[i]['from']}'")
 
 
 def plan_inputs(steps):
@@ -63,23 +80,39 @@ def plan_inputs(steps):
     inputs = []
     for i, s in enumerate(steps):
         kind, need = s["kind"], {}
+        where = f"steps[{i}] ({s['name']})"
         if kind == "baseline" and i > 0:
-            raise PipelineError(f"steps[{i}] ({s['name']}): only the first step may be a baseline")
-        if kind in {"quantize", "noise", "sample", "retrain"}:
-            need["model"] = _last_before(steps, i, MODEL_KINDS)
+            raise PipelineError(f"{where}: only the first step may be a baseline")
+        if kind in {"quantize", "noise", "sample", "retrain", "sensitivity"}:
+            need["model"] = _model_input(steps, i, where)
+        elif s["from"]:
+            raise PipelineError(f"{where}.from: a {kind} step reads no model")
         if kind == "match":
             need["refs"] = _last_before(steps, i, {"sample"})
             if need["refs"] is None:
-                raise PipelineError(f"steps[{i}] ({s['name']}): a match step needs a sample step before it")
-        if kind == "deploy":
+                raise PipelineError(f"{where}: a match step needs a sample step before it")
+        if kind == "assign":
             need["matching"] = _last_before(steps, i, {"match"})
             if need["matching"] is None:
-                raise PipelineError(f"steps[{i}] ({s['name']}): a deploy step needs a match step before it")
-            need["model"] = inputs[inputs[need["matching"]]["refs"]]["model"]
+                raise PipelineError(f"{where}: an assign step needs a match step before it (its candidates)")
+            if s["config"].get("criterion", "hessian") == "hessian":
+                need["sensitivity"] = _last_before(steps, i, {"sensitivity"})
+                if need["sensitivity"] is None:
+                    raise PipelineError(f"{where}: criterion hessian needs a sensitivity step before it")
+        if kind == "deploy":
+            need["matching"] = _last_before(steps, i, {"match", "assign"})
+            if need["matching"] is None:
+                raise PipelineError(f"{where}: a deploy step needs a match or assign step before it")
+            match = need["matching"]
+            if steps[match]["kind"] == "assign":
+                match = inputs[match]["matching"]
+            need["model"] = inputs[inputs[match]["refs"]]["model"]
         if kind == "retrain" and steps[need["model"]]["kind"] not in {"deploy", "retrain"}:
-            raise PipelineError(f"steps[{i}] ({s['name']}): a retrain step needs a deploy step before it")
-        if kind == "sample" and steps[need["model"]]["kind"] == "baseline":
-            raise PipelineError(f"steps[{i}] ({s['name']}): sample a quantized model (add a quantize or noise step)")
+            raise PipelineError(f"{where}: a retrain step needs a deploy step before it")
+        if kind in {"sample", "sensitivity"} and steps[need["model"]]["kind"] == "baseline":
+            raise PipelineError(f"{where}: use a quantized model (add a quantize or noise step)")
+        if SCHEMA[kind] is None and s["config"]:
+            raise PipelineError(f"{where}.config: a {kind} step has no settings")
         early = s["config"].get("early_stopping", {})
         if early and not early.get("monitor"):
             raise PipelineError(f"steps[{i}].config.early_stopping: set monitor (val_loss or val_acc) or remove the block")
@@ -172,7 +205,7 @@ def artifact(i, point):
 def step_inputs(i, wildcards):
     point = POINT_OF[i][wildcards.point]
     files = {k: artifact(j, point) for k, j in INPUTS[i].items()}
-    if STEPS[i]["kind"] in {"baseline", "quantize", "noise", "sample", "retrain"}:
+    if STEPS[i]["kind"] in {"baseline", "quantize", "noise", "sample", "retrain", "sensitivity"}:
         files["dataset"] = f"{RESULTS}/dataset.h5"
     if STEPS[i]["kind"] in {"match", "deploy"}:
         files["library"] = f"{RESULTS}/library.h5"
@@ -184,13 +217,13 @@ def step_command(i, wildcards, input, output, threads):
     seed = point.get("seed", SEED)
     cmd = [axnn(PROGRAM[s["kind"]]), "-o", output[0], "--threads", str(threads)]
     kind = s["kind"]
-    if kind in {"baseline", "quantize", "noise", "sample", "retrain"}:
+    if kind in {"baseline", "quantize", "noise", "sample", "retrain", "sensitivity"}:
         cmd += ["-d", input.dataset]
     if kind == "baseline":
         cmd += ["--arch", point.get("model", config["model"]["arch"])]
     if kind == "quantize":
         cmd += ["--from", input.model, "--mode", "quant"]
-    if kind in {"noise", "sample", "retrain", "deploy"}:
+    if kind in {"noise", "sample", "retrain", "deploy", "sensitivity"}:
         cmd += ["-m", input.model]
     if kind == "noise":
         cmd += ["--modules", ",".join(s["modules"])]
@@ -198,7 +231,9 @@ def step_command(i, wildcards, input, output, threads):
         cmd += ["-r", input.refs, "-l", input.library]
     if kind == "deploy":
         cmd += ["--matching", input.matching, "-l", input.library]
-    if kind != "deploy":
+    if kind == "assign":
+        cmd += ["--matching", input.matching] + (["-s", input.sensitivity] if "sensitivity" in input.keys() else [])
+    if kind not in {"deploy", "assign"}:
         cmd += ["--seed", str(seed)]
     if SCHEMA[kind]:
         cmd += flatten(step_settings(i, point))
@@ -222,7 +257,8 @@ def report_plan():
     for p in POINTS:
         steps = []
         for i, s in enumerate(STEPS):
-            entry = {"name": s["name"], "kind": s["kind"], "artifact": artifact(i, p)}
+            entry = {"name": s["name"], "kind": s["kind"], "artifact": artifact(i, p),
+                     "inputs": {k: artifact(j, p) for k, j in INPUTS[i].items()}}
             if s["kind"] in MODEL_KINDS:
                 entry["metrics"] = f"{RESULTS}/{step_point(i, p)}/{s['name']}.metrics.json"
             steps.append(entry)

@@ -40,30 +40,59 @@ def read_matching(path):
             layers.append({"layer": name, "multiplier": attr_str(g, "multiplier"),
                            **{k: float(g.attrs[k]) for k in ("sigma", "max_std", "predicted_std", "relative_power", "ops_share")},
                            "measured_std": float(g.attrs["measured_std"]) if "measured_std" in g.attrs else None})
-        return float(f.attrs["relative_energy"]), layers
+        assignment = attr_json(f, "assignment") if "assignment" in f.attrs else None
+        return float(f.attrs["relative_energy"]), layers, assignment
+
+
+def accuracy(step):
+    with open(step["metrics"]) as f:
+        return json.load(f)["accuracy"]
 
 
 def read_point(plan, experiment):
-    """One summary row, plus the per-layer choice and the training curves of one sweep point."""
+    """One summary row, the per-layer choice, the training curves, and every deployed network of one
+    sweep point as (strategy, E_rel, deployed accuracy, retrained accuracy)."""
     row = {"experiment": experiment, "point": plan["point"], "seed": plan["seed"], "lambda": ""}
-    layers, curves = [], []
+    layers, curves, chains = [], [], []
+    by_artifact = {s["artifact"]: s for s in plan["steps"]}
     for step in plan["steps"]:
         kind = step["kind"]
         if "metrics" in step:
-            with open(step["metrics"]) as f:
-                acc = json.load(f)["accuracy"]
-            row.update({col: f"{acc:.2f}" for k, col in STAGES if k == kind})
             with h5py.File(step["artifact"], "r") as f:
                 history = attr_json(f, "history")
-                if kind == "noise":
+                if kind == "noise" and row["lambda"] == "":
                     row["lambda"] = attr_json(f, "config")["noise"]["lambda"]
             if history and kind != "deploy":
-                curves.append((step["name"], history))
-        if kind == "match":
-            energy, layers = read_matching(step["artifact"])
-            row["relative_energy"] = f"{energy:.4f}"
-            row["multipliers"] = " ".join(f"{l['layer']}:{l['multiplier']}" for l in layers)
-    return row, layers, curves
+                curves.append((step["name"], history, step["artifact"]))
+        if kind == "deploy":
+            energy, chosen, assignment = read_matching(step["inputs"]["matching"])
+            strategy = "noise tolerance (AGN)" if assignment is None else f"budget, {assignment['criterion']}"
+            chains.append({"strategy": strategy, "deploy": step["name"], "energy": energy, "layers": chosen,
+                           "deployed": accuracy(step), "retrained": None, "assignment": assignment})
+        if kind == "retrain":
+            source = by_artifact.get(step["inputs"]["model"])
+            for c in chains:
+                if source and c["deploy"] == source["name"]:
+                    c["retrained"] = accuracy(step)
+    for k, col in STAGES:
+        done = [s for s in plan["steps"] if s["kind"] == k and "metrics" in s]
+        if done and k not in ("deploy", "retrain"):
+            row[col] = f"{accuracy(done[0]):.2f}"
+    if chains:
+        first = chains[0]
+        layers = first["layers"]
+        row["relative_energy"] = f"{first['energy']:.4f}"
+        row["deployed_acc"] = f"{first['deployed']:.2f}"
+        row["retrained_acc"] = f"{first['retrained']:.2f}" if first["retrained"] is not None else ""
+        row["multipliers"] = " ".join(f"{l['layer']}:{l['multiplier']}" for l in layers)
+        for c in chains[1:]:
+            row[f"{c['deploy']}.relative_energy"] = f"{c['energy']:.4f}"
+            row[f"{c['deploy']}.deployed_acc"] = f"{c['deployed']:.2f}"
+            if c["retrained"] is not None:
+                row[f"{c['deploy']}.retrained_acc"] = f"{c['retrained']:.2f}"
+            if c["assignment"]:
+                row[f"{c['deploy']}.budget"] = c["assignment"]["budget"]
+    return row, layers, curves, chains
 
 
 def pareto(points):
@@ -84,25 +113,27 @@ def figure_png(fig, path):
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def plot_pareto(rows, path):
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for col, marker, label in (("retrained_acc", "o", "retrained"), ("deployed_acc", "x", "deployed, before retraining")):
-        pts = [(float(r["relative_energy"]), float(r[col]), r["point"]) for r in rows if r.get(col) and r.get("relative_energy")]
-        if not pts:
-            continue
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, label=label)
-        if col == "retrained_acc" or not any(r.get("retrained_acc") for r in rows):
-            front = pareto([(p[0], p[1]) for p in pts])
-            ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "--", color="gray", label="Pareto front")
-            for p in pts:
-                ax.annotate(p[2], (p[0], p[1]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+def plot_pareto(rows, chains_by_point, path):
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    strategies = sorted({c["strategy"] for _, chains in chains_by_point for c in chains})
+    for k, strategy in enumerate(strategies):
+        color = f"C{k}"
+        pts = [(c["energy"], c["retrained"] if c["retrained"] is not None else c["deployed"], point)
+               for point, chains in chains_by_point for c in chains if c["strategy"] == strategy]
+        before = [(c["energy"], c["deployed"]) for _, chains in chains_by_point for c in chains if c["strategy"] == strategy]
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=color, marker="o", label=f"{strategy}: retrained")
+        ax.scatter([p[0] for p in before], [p[1] for p in before], color=color, marker="x", label=f"{strategy}: deployed")
+        front = pareto([(p[0], p[1]) for p in pts])
+        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "--", color=color, lw=0.8)
+        for p in pts:
+            ax.annotate(p[2], (p[0], p[1]), fontsize=6, xytext=(3, 3), textcoords="offset points")
     base = [float(r["quant_acc"]) for r in rows if r.get("quant_acc")]
     if base:
-        ax.axhline(sum(base) / len(base), color="green", lw=0.8, label="quantized (exact), mean")
+        ax.axhline(sum(base) / len(base), color="green", lw=0.8, label="quantized, exact products")
     ax.set_xlabel("relative multiplication energy E_rel")
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title("accuracy vs. energy, one point per sweep point")
-    ax.legend(fontsize=7)
+    ax.set_title("accuracy vs. energy (dashed: Pareto front per strategy)")
+    ax.legend(fontsize=6)
     ax.grid(alpha=0.3)
     return figure_png(fig, path)
 
@@ -128,16 +159,23 @@ def plot_layers(per_point, path):
 
 
 def plot_curves(curves_by_point, path):
+    """Each step's epochs after the steps before it; a step shared by several sweep points is drawn once."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    drawn, k = set(), 0
     for point, curves in curves_by_point:
         offset = 0
-        for step, history in curves:
+        for step, history, artifact in curves:
             epochs = [offset + h["epoch"] for h in history]
-            ax1.plot(epochs, [h["loss"] for h in history], marker=".", label=f"{point}: {step}")
-            acc = [h.get("val_accuracy", h["accuracy"]) for h in history]
-            ax2.plot(epochs, acc, marker=".", label=f"{point}: {step}")
             offset = epochs[-1] if epochs else offset
-    ax1.set_title("training loss per epoch (steps in sequence)")
+            if artifact in drawn:
+                continue
+            drawn.add(artifact)
+            label = f"{os.path.basename(os.path.dirname(artifact))}: {step}"
+            style = dict(marker=".", color=f"C{k % 10}", ls="-" if k < 10 else "--", label=label)
+            k += 1
+            ax1.plot(epochs, [h["loss"] for h in history], **style)
+            ax2.plot(epochs, [h.get("val_accuracy", h["accuracy"]) for h in history], **style)
+    ax1.set_title("training loss per epoch (steps in sequence; noise steps include the noise term)")
     ax2.set_title("validation accuracy per epoch (%)")
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch")
@@ -154,31 +192,33 @@ def markdown_table(columns, rows):
 
 def main(plan, experiment, out_csv, out_md, out_html, plots_dir):
     os.makedirs(plots_dir, exist_ok=True)
-    rows, per_point, curves = [], [], []
+    rows, per_point, curves, chains = [], [], [], []
     for p in plan:
-        row, layers, c = read_point(p, experiment)
+        row, layers, c, ch = read_point(p, experiment)
         rows.append(row)
         per_point.append((p["point"], layers))
         curves.append((p["point"], c))
+        chains.append((p["point"], ch))
+    columns = COLUMNS + sorted({k for r in rows for k in r} - set(COLUMNS))
     with open(out_csv + ".partial", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
     layer_cols = ["layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std", "measured_std", "relative_power"]
     md = [f"# {experiment}: summary", "", "Accuracies: test split, percent. relative_energy: E_rel = "
-          "sum_l ops share * P_l / P_exact.", "", markdown_table(COLUMNS[:-1], rows), ""]
+          "sum_l ops share * P_l / P_exact.", "", markdown_table([c for c in columns if c != "multipliers"], rows), ""]
     for point, layers in per_point:
         if layers:
             fmt = [{k: (f"{v:.4g}" if isinstance(v, float) else ("-" if v is None else v)) for k, v in l.items()} for l in layers]
             md += [f"## {point}: multiplier per layer", "", markdown_table(layer_cols, fmt), ""]
     with open(out_md + ".partial", "w") as f:
         f.write("\n".join(md))
-    images = [("Accuracy vs. relative energy", plot_pareto(rows, os.path.join(plots_dir, "pareto.png"))),
+    images = [("Accuracy vs. relative energy", plot_pareto(rows, chains, os.path.join(plots_dir, "pareto.png"))),
               ("Per-layer tolerance and choice", plot_layers(per_point, os.path.join(plots_dir, "layers.png"))),
               ("Training curves", plot_curves(curves, os.path.join(plots_dir, "curves.png")))]
     body = [f"<h1>{html.escape(experiment)}</h1>", "<h2>Summary</h2>", "<table border=1 cellpadding=3>",
-            "<tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS) + "</tr>"]
-    body += ["<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in COLUMNS) + "</tr>" for r in rows]
+            "<tr>" + "".join(f"<th>{c}</th>" for c in columns) + "</tr>"]
+    body += ["<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in columns) + "</tr>" for r in rows]
     body.append("</table>")
     for title, data in images:
         body += [f"<h2>{title}</h2>", f'<img src="data:image/png;base64,{data}">']

@@ -3,11 +3,13 @@
 
 #include "core/error.h"
 #include "method/deploy.h"
+#include "method/hessian.h"
 #include "method/noise.h"
 #include "method/sampling.h"
 #include "method/step_configs.h"
 #include "multipliers/families.h"
 #include "nn/approx_layer.h"
+#include "train/loader.h"
 
 namespace axnn::method {
 namespace {
@@ -156,6 +158,71 @@ TEST(Deploy, InstallsTablesAndRefusesAMatchingThatDoesNotFit) {
   EXPECT_EQ(layers[1].second->library(), "sha256:lib");
   EXPECT_EQ(layers[1].second->lut()[0][0].item<int32_t>(), lib.multipliers[3].lut[0]);
   for (auto& [name, layer] : layers) EXPECT_EQ(layer->mode(), nn::Mode::Approx);
+}
+
+TEST(Hutchinson, ConvergesToTheTraceOfAKnownHessian) {
+  // loss(x) = 0.5 x^T A x: H = A. Two groups (two blocks of A), each checked against its trace.
+  torch::manual_seed(1);
+  const int64_t n = 60;
+  torch::Tensor a = torch::diag(torch::linspace(0.5, 8.0, n, torch::kDouble)) + 0.05 * torch::randn({n, n}, torch::kDouble);
+  a = (a + a.t()) / 2;
+  torch::Tensor x = torch::randn({n}, torch::kDouble).requires_grad_(true);
+  HutchinsonSample sample = [&](torch::Generator& rng) {
+    torch::Tensor loss = 0.5 * x.dot(a.mv(x));
+    torch::Tensor g = torch::autograd::grad({loss}, {x}, {}, true, true)[0];
+    torch::Tensor v = rademacher(x, rng);
+    torch::Tensor hv = torch::autograd::grad({(g * v).sum()}, {x})[0];
+    torch::Tensor vhv = v * hv;
+    return std::vector<double>{vhv.slice(0, 0, 20).sum().item<double>(), vhv.slice(0, 20).sum().item<double>()};
+  };
+  HutchinsonOptions o;
+  o.max_iterations = 2000;
+  o.tolerance = 1e-5;
+  o.min_iterations = 50;
+  HutchinsonResult r = hutchinson(sample, o);
+  EXPECT_TRUE(r.converged);
+  EXPECT_LT(r.iterations, o.max_iterations);  // the tolerance stopped it
+  const double t1 = a.diag().slice(0, 0, 20).sum().item<double>(), t2 = a.diag().slice(0, 20).sum().item<double>();
+  EXPECT_NEAR(r.mean[0], t1, 0.02 * t1);
+  EXPECT_NEAR(r.mean[1], t2, 0.02 * t2);
+  EXPECT_GT(r.standard_error[0], 0);
+  o.tolerance = 0;  // never satisfied: the cap stops it
+  o.max_iterations = 37;
+  r = hutchinson(sample, o);
+  EXPECT_FALSE(r.converged);
+  EXPECT_EQ(r.iterations, 37);
+}
+
+TEST(Hessian, LastLayerOutputTraceIsTheMeanSoftmaxCurvature) {
+  // For the logits y of one image, CE's Hessian is diag(p) - p p^T with trace 1 - |p|^2; the output
+  // trace is normalised as the mean over images, so for the last layer it must equal mean(1 - |p|^2).
+  models::Checkpoint c = lenet();
+  data::Dataset d = random_dataset(24);
+  c.model->train();
+  c.model->forward(torch::randn({8, 1, 28, 28}));  // activation scales for quant mode
+  nlohmann::json cfg = config::resolve(sensitivity_spec(), {{"samples", 24}, {"batch_size", 8}, {"max_iterations", 120},
+                                                            {"tolerance", 0.0}}, "test");
+  const Sensitivity s = hessian_sensitivity(c, d, cfg, 2, torch::kCPU);
+  ASSERT_EQ(s.layers.size(), 5u);
+  EXPECT_EQ(s.iterations, 120);
+  train::LoaderOptions lo;
+  lo.shuffle = false;
+  lo.batch_size = 24;
+  const data::Split images = data::seeded_subset(d.train, 24, 2);
+  train::BatchLoader loader(images, d.mean, d.std, lo);
+  torch::Tensor x, y;
+  loader.start_epoch(0);
+  loader.next(x, y);
+  torch::NoGradGuard no_grad;
+  c.model->eval();
+  torch::Tensor p = torch::softmax(c.model->forward(x), 1);
+  const double expected = (1 - p.square().sum(1)).mean().item<double>();
+  EXPECT_NEAR(s.layers[4].output_trace, expected, 0.05 * expected);
+  EXPECT_LT(s.layers[4].output_trace_se, 0.05 * expected);
+  for (const auto& l : s.layers) {
+    EXPECT_GT(l.weight_trace, 0) << l.name;
+    EXPECT_GT(l.output_scale, 0) << l.name;
+  }
 }
 
 }  // namespace

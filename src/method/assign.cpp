@@ -1,0 +1,117 @@
+#include "method/assign.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace axnn::method {
+namespace {
+
+struct State {
+  double energy, cost;
+  int parent, choice;
+};
+
+// Keeps the states no other state beats in both energy and cost (lower is better for both).
+std::vector<State> pareto(std::vector<State> states) {
+  std::sort(states.begin(), states.end(), [](const State& a, const State& b) {
+    return a.energy != b.energy ? a.energy < b.energy : a.cost < b.cost;
+  });
+  std::vector<State> out;
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (const State& s : states)
+    if (s.cost < best_cost) {
+      out.push_back(s);
+      best_cost = s.cost;
+    }
+  return out;
+}
+
+}  // namespace
+
+Assignment solve(const AssignProblem& p, Objective objective, double budget) {
+  const size_t layers = p.energy.size();
+  std::vector<std::vector<State>> levels = {{{0.0, 0.0, -1, -1}}};
+  for (size_t l = 0; l < layers; ++l) {
+    std::vector<State> next;
+    const auto& prev = levels.back();
+    for (size_t s = 0; s < prev.size(); ++s)
+      for (size_t m = 0; m < p.energy[l].size(); ++m)
+        if (std::isfinite(p.cost[l][m]))
+          next.push_back({prev[s].energy + p.energy[l][m], prev[s].cost + p.cost[l][m], static_cast<int>(s), static_cast<int>(m)});
+    levels.push_back(pareto(std::move(next)));
+  }
+  const std::vector<State>& front = levels.back();
+  if (front.empty()) throw ConfigError("no candidate has a finite cost in some layer");
+  // The front is sorted by energy ascending, cost descending.
+  int pick = -1;
+  if (objective == Objective::MinCost) {
+    for (size_t i = 0; i < front.size(); ++i)
+      if (front[i].energy <= budget) pick = static_cast<int>(i);
+    if (pick < 0)
+      throw ConfigError(fmt::format("budget: E_rel <= {} is impossible; the lowest reachable relative energy is {:.6f}", budget,
+                                    front.front().energy));
+  } else {
+    for (size_t i = 0; i < front.size() && pick < 0; ++i)
+      if (front[i].cost <= budget) pick = static_cast<int>(i);
+    if (pick < 0)
+      throw ConfigError(fmt::format("budget: a predicted loss increase <= {} is impossible; the lowest reachable is {:.6g}",
+                                    budget, front.back().cost));
+  }
+  Assignment a;
+  a.energy = front[static_cast<size_t>(pick)].energy;
+  a.cost = front[static_cast<size_t>(pick)].cost;
+  a.choice.assign(layers, -1);
+  int s = pick;
+  for (size_t l = layers; l > 0; --l) {
+    const State& st = levels[l][static_cast<size_t>(s)];
+    a.choice[l - 1] = st.choice;
+    s = st.parent;
+  }
+  for (const State& st : front) a.front.emplace_back(st.energy, st.cost);
+  return a;
+}
+
+AssignProblem make_problem(const Matching& m, const std::string& criterion, const Sensitivity* sensitivity) {
+  AssignProblem p;
+  for (const LayerMatch& l : m.layers) {
+    const LayerSensitivity* ls = nullptr;
+    if (criterion == "hessian") {
+      if (!sensitivity) throw UsageError("the hessian criterion needs a sensitivity artifact");
+      for (const auto& x : sensitivity->layers)
+        if (x.name == l.name) ls = &x;
+      if (!ls) throw InputError(fmt::format("the sensitivity artifact has no layer '{}'", l.name));
+    } else if (criterion != "sigma") {
+      throw UsageError(fmt::format("unknown criterion '{}' (hessian or sigma)", criterion));
+    }
+    std::vector<double> energy, cost;
+    for (size_t j = 0; j < l.predicted.size(); ++j) {
+      energy.push_back(l.ops_share * m.relative_power[j]);
+      const double pred = l.predicted[j];
+      double c = 0;
+      if (ls) c = ls->loss_increase(pred);
+      else if (pred > 0) c = l.max_std > 0 ? (pred / l.max_std) * (pred / l.max_std) : std::numeric_limits<double>::infinity();
+      cost.push_back(c);
+    }
+    p.energy.push_back(energy);
+    p.cost.push_back(cost);
+  }
+  return p;
+}
+
+Matching apply(const Matching& m, const Assignment& a, const std::string& strategy) {
+  Matching out = m;
+  out.strategy = strategy;
+  for (size_t l = 0; l < out.layers.size(); ++l) {
+    out.layers[l].chosen = a.choice[l];
+    out.layers[l].measured.reset();  // measured for the old choice
+  }
+  out.relative_energy = relative_energy(out.layers, out.relative_power);
+  return out;
+}
+
+}  // namespace axnn::method

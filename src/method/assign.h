@@ -1,0 +1,39 @@
+// Energy-budgeted assignment: one multiplier per layer minimising a predicted cost (loss increase)
+// under an energy budget, or the energy under a cost budget — a multiple-choice knapsack, solved
+// exactly by dynamic programming over Pareto fronts of (energy, cost) partial assignments.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "method/matching.h"
+#include "method/sensitivity.h"
+
+namespace axnn::method {
+
+// Per layer, per candidate: its energy contribution (ops share * relative power) and cost.
+struct AssignProblem {
+  std::vector<std::vector<double>> energy, cost;
+};
+
+enum class Objective { MinCost, MinEnergy };  // MinCost: energy <= budget; MinEnergy: cost <= budget
+
+struct Assignment {
+  std::vector<int> choice;
+  double energy = 0, cost = 0;
+  std::vector<std::pair<double, double>> front;  // every Pareto-optimal (energy, cost) of the full network
+};
+
+// Exact: the Pareto front of layer-by-layer partial sums keeps every assignment that could be
+// optimal for some budget. Ties in the objective go to the smaller other quantity. Throws
+// ConfigError when no assignment meets the budget (naming the reachable minimum).
+Assignment solve(const AssignProblem& p, Objective objective, double budget);
+
+// The problem a matching and a criterion define: "hessian" (needs `sensitivity`, layer names must
+// match) or "sigma" (the matching's max_std = std(y) * |sigma_l|). Costs of infinity exclude a candidate.
+AssignProblem make_problem(const Matching& m, const std::string& criterion, const Sensitivity* sensitivity);
+
+// The matching with each layer's choice replaced, E_rel recomputed and the strategy recorded.
+Matching apply(const Matching& m, const Assignment& a, const std::string& strategy);
+
+}  // namespace axnn::method

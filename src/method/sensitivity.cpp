@@ -1,0 +1,79 @@
+#include "method/sensitivity.h"
+
+#include <fmt/format.h>
+
+#include "inspect/inspect.h"
+#include "io/h5.h"
+
+namespace axnn::method {
+
+using nlohmann::json;
+
+void write_sensitivity(const std::string& path, const Sensitivity& s, const Provenance& provenance) {
+  ArtifactWriter w(path, kSensitivityKind, kSensitivitySchemaVersion, provenance);
+  H5::Group root = w.root();
+  h5::write_attr(root, "model_sha256", s.model_hash);
+  h5::write_attr(root, "samples", s.samples);
+  h5::write_attr(root, "iterations", s.iterations);
+  h5::write_attr(root, "converged", s.converged);
+  json names = json::array();
+  for (const auto& l : s.layers) {
+    names.push_back(l.name);
+    H5::Group g = h5::ensure_group(root, "layers/" + l.name);
+    h5::write_attr(g, "weight_numel", l.weight_numel);
+    h5::write_attr(g, "opcount", l.opcount);
+    h5::write_attr(g, "weight_trace", l.weight_trace);
+    h5::write_attr(g, "weight_trace_se", l.weight_trace_se);
+    h5::write_attr(g, "weight_avg_trace", l.weight_avg_trace());
+    h5::write_attr(g, "output_trace", l.output_trace);
+    h5::write_attr(g, "output_trace_se", l.output_trace_se);
+    h5::write_attr(g, "output_scale", l.output_scale);
+    h5::write_attr(g, "sigma", l.sigma);
+  }
+  h5::write_json_attr(root, "layer_names", names);
+  w.commit();
+}
+
+Sensitivity read_sensitivity(const std::string& path) {
+  Artifact a = Artifact::open(path, kSensitivityKind, kSensitivitySchemaVersion);
+  H5::Group root = a.root();
+  Sensitivity s;
+  a.read([&] {
+    s.model_hash = h5::read_string_attr(root, "model_sha256");
+    s.samples = h5::read_int_attr(root, "samples");
+    s.iterations = h5::read_int_attr(root, "iterations");
+    s.converged = h5::read_int_attr(root, "converged") != 0;
+    for (const auto& n : h5::read_json_attr(root, "layer_names")) {
+      LayerSensitivity l;
+      l.name = n.get<std::string>();
+      H5::Group g = root.openGroup("layers/" + l.name);
+      l.weight_numel = h5::read_int_attr(g, "weight_numel");
+      l.opcount = h5::read_int_attr(g, "opcount");
+      l.weight_trace = h5::read_double_attr(g, "weight_trace");
+      l.weight_trace_se = h5::read_double_attr(g, "weight_trace_se");
+      l.output_trace = h5::read_double_attr(g, "output_trace");
+      l.output_trace_se = h5::read_double_attr(g, "output_trace_se");
+      l.output_scale = h5::read_double_attr(g, "output_scale");
+      l.sigma = h5::read_double_attr(g, "sigma");
+      s.layers.push_back(std::move(l));
+    }
+  });
+  return s;
+}
+
+void register_sensitivity_view() {
+  inspect::register_view(kSensitivityKind, [](H5::H5File& file, json& d) {
+    const Sensitivity s = read_sensitivity(file.getFileName());
+    json rows = json::array();
+    for (const auto& l : s.layers)
+      rows.push_back({l.name, l.weight_numel, fmt::format("{:.4g} ± {:.2g}", l.weight_trace, l.weight_trace_se),
+                      fmt::format("{:.4g}", l.weight_avg_trace()), fmt::format("{:.4g} ± {:.2g}", l.output_trace, l.output_trace_se),
+                      fmt::format("{:.4g}", l.output_scale), fmt::format("{:.4f}", l.sigma)});
+    d["tables"].push_back({{"title", fmt::format("Hessian traces ({} images, {} iterations{})", s.samples, s.iterations,
+                                                 s.converged ? "" : ", iteration cap reached")},
+                           {"columns", {"layer", "weights", "Tr(H_w) ± se", "avg Tr(H_w)", "Tr(H_y) ± se", "output_scale", "sigma"}},
+                           {"rows", rows}});
+  });
+}
+
+}  // namespace axnn::method

@@ -1,0 +1,127 @@
+#include "method/assign.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace axnn::method {
+namespace {
+
+// Random instance: candidate 0 is exact (power 1, cost 0), the others cheaper and costlier.
+AssignProblem random_problem(size_t layers, size_t mults, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  AssignProblem p;
+  std::vector<double> share(layers);
+  double total = 0;
+  for (double& s : share) total += (s = 0.1 + u(rng));
+  for (size_t l = 0; l < layers; ++l) {
+    std::vector<double> e = {share[l] / total}, c = {0.0};
+    for (size_t m = 1; m < mults; ++m) {
+      e.push_back(share[l] / total * (0.05 + 0.9 * u(rng)));
+      c.push_back(u(rng) * u(rng) * 3.0);
+    }
+    p.energy.push_back(e);
+    p.cost.push_back(c);
+  }
+  return p;
+}
+
+// Every assignment, the best by the objective (ties: the smaller other quantity).
+std::pair<double, double> brute_force(const AssignProblem& p, Objective o, double budget) {
+  const size_t layers = p.energy.size();
+  std::vector<size_t> idx(layers, 0);
+  double best_obj = std::numeric_limits<double>::infinity(), best_other = best_obj;
+  while (true) {
+    double e = 0, c = 0;
+    for (size_t l = 0; l < layers; ++l) e += p.energy[l][idx[l]], c += p.cost[l][idx[l]];
+    const bool ok = o == Objective::MinCost ? e <= budget : c <= budget;
+    const double obj = o == Objective::MinCost ? c : e, other = o == Objective::MinCost ? e : c;
+    if (ok && (obj < best_obj || (obj == best_obj && other < best_other))) best_obj = obj, best_other = other;
+    size_t l = 0;
+    while (l < layers && ++idx[l] == p.energy[l].size()) idx[l++] = 0;
+    if (l == layers) break;
+  }
+  return {best_obj, best_other};
+}
+
+TEST(Assign, EqualsBruteForceAndRespectsTheBudget) {
+  std::mt19937_64 rng(17);
+  for (int trial = 0; trial < 60; ++trial) {
+    const size_t layers = 1 + trial % 6, mults = 2 + trial % 4;
+    const AssignProblem p = random_problem(layers, mults, rng);
+    for (Objective o : {Objective::MinCost, Objective::MinEnergy}) {
+      const double budget = o == Objective::MinCost ? 0.3 + 0.1 * (trial % 6) : 0.5 * (trial % 5);
+      const auto [obj, other] = brute_force(p, o, budget);
+      if (!std::isfinite(obj)) {
+        EXPECT_THROW(solve(p, o, budget), ConfigError);
+        continue;
+      }
+      const Assignment a = solve(p, o, budget);
+      double e = 0, c = 0;
+      for (size_t l = 0; l < layers; ++l) e += p.energy[l][static_cast<size_t>(a.choice[l])], c += p.cost[l][static_cast<size_t>(a.choice[l])];
+      EXPECT_DOUBLE_EQ(e, a.energy);
+      EXPECT_DOUBLE_EQ(c, a.cost);
+      EXPECT_LE(o == Objective::MinCost ? e : c, budget);  // exactly within the budget
+      EXPECT_NEAR(o == Objective::MinCost ? c : e, obj, 1e-12) << "trial " << trial;
+    }
+  }
+}
+
+TEST(Assign, ImpossibleBudgetIsAClearError) {
+  std::mt19937_64 rng(3);
+  const AssignProblem p = random_problem(4, 3, rng);
+  try {
+    solve(p, Objective::MinCost, 0.0);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("lowest reachable relative energy"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Assign, BudgetOfOneReturnsAllExact) {
+  std::mt19937_64 rng(5);
+  AssignProblem p = random_problem(5, 4, rng);
+  for (auto& c : p.cost)
+    for (size_t m = 1; m < c.size(); ++m) c[m] += 1e-3;  // every approximate candidate costs something
+  const Assignment a = solve(p, Objective::MinCost, 1.0);
+  for (int c : a.choice) EXPECT_EQ(c, 0);
+  EXPECT_NEAR(a.energy, 1.0, 1e-12);
+  EXPECT_EQ(a.cost, 0.0);
+}
+
+TEST(Assign, ProblemFromMatchingAndSensitivity) {
+  Matching m;
+  m.multipliers = {"exact", "cheap"};
+  m.relative_power = {1.0, 0.25};
+  LayerMatch l;
+  l.name = "fc";
+  l.ops_share = 1.0;
+  l.opcount = 100;
+  l.max_std = 10;
+  l.predicted = {0.0, 5.0};
+  l.chosen = 0;
+  m.layers = {l};
+  Sensitivity s;
+  LayerSensitivity ls;
+  ls.name = "fc";
+  ls.output_trace = 0.4;
+  ls.output_scale = 0.1;
+  s.layers = {ls};
+  const AssignProblem h = make_problem(m, "hessian", &s);
+  EXPECT_DOUBLE_EQ(h.cost[0][1], 0.5 * 0.4 * 0.5 * 0.5);  // 0.5 * Tr(H_y) * (5 * 0.1)^2
+  EXPECT_DOUBLE_EQ(h.energy[0][1], 0.25);
+  const AssignProblem g = make_problem(m, "sigma", nullptr);
+  EXPECT_DOUBLE_EQ(g.cost[0][1], 0.25);  // (5 / 10)^2
+  const Matching out = apply(m, solve(h, Objective::MinCost, 0.5), "budget");
+  EXPECT_EQ(out.layers[0].chosen, 1);
+  EXPECT_DOUBLE_EQ(out.relative_energy, 0.25);
+  s.layers[0].name = "other";
+  EXPECT_THROW(make_problem(m, "hessian", &s), InputError);
+}
+
+}  // namespace
+}  // namespace axnn::method
