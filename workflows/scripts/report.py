@@ -67,7 +67,7 @@ def read_point(plan, experiment):
         if kind == "deploy":
             energy, chosen, assignment = read_matching(step["inputs"]["matching"])
             strategy = "noise tolerance (AGN)" if assignment is None else f"budget, {assignment['criterion']}"
-            chains.append({"strategy": strategy, "deploy": step["name"], "energy": energy, "layers": chosen,
+            chains.append({"strategy": strategy, "deploy": step["name"], "artifact": step["artifact"], "energy": energy, "layers": chosen,
                            "deployed": accuracy(step), "retrained": None, "assignment": assignment})
         if kind == "retrain":
             source = by_artifact.get(step["inputs"]["model"])
@@ -116,11 +116,15 @@ def figure_png(fig, path):
 def plot_pareto(rows, chains_by_point, path):
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     strategies = sorted({c["strategy"] for _, chains in chains_by_point for c in chains})
+    # A deployed network shared by several sweep points (an independent branch) is drawn once,
+    # labelled with its own point.
+    unique = {c["artifact"]: c for _, chains in chains_by_point for c in chains}.values()
     for k, strategy in enumerate(strategies):
         color = f"C{k}"
-        pts = [(c["energy"], c["retrained"] if c["retrained"] is not None else c["deployed"], point)
-               for point, chains in chains_by_point for c in chains if c["strategy"] == strategy]
-        before = [(c["energy"], c["deployed"]) for _, chains in chains_by_point for c in chains if c["strategy"] == strategy]
+        mine = [c for c in unique if c["strategy"] == strategy]
+        pts = [(c["energy"], c["retrained"] if c["retrained"] is not None else c["deployed"],
+                os.path.basename(os.path.dirname(c["artifact"]))) for c in mine]
+        before = [(c["energy"], c["deployed"]) for c in mine]
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=color, marker="o", label=f"{strategy}: retrained")
         ax.scatter([p[0] for p in before], [p[1] for p in before], color=color, marker="x", label=f"{strategy}: deployed")
         front = pareto([(p[0], p[1]) for p in pts])
