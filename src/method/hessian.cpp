@@ -118,14 +118,13 @@ Sensitivity hessian_sensitivity(models::Checkpoint& c, const data::Dataset& d, c
   s.samples = images.n;
   s.iterations = r.iterations;
   s.converged = r.converged;
-  models::measure_opcounts(*c.model, c.options);
   for (size_t l = 0; l < n_layers; ++l) {
     auto& [name, layer] = layers[l];
     layer->set_capture(false);
     LayerSensitivity ls;
     ls.name = name;
     ls.weight_numel = weights[l].numel();
-    ls.opcount = layer->opcount();
+    ls.opcount = layer->opcount();  // set by the estimator's forward passes
     ls.weight_trace = std::abs(r.mean[l]);
     ls.weight_trace_se = r.standard_error[l];
     ls.output_trace = std::abs(r.mean[n_layers + l]);

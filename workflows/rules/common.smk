@@ -39,6 +39,7 @@ SCHEMA = {"baseline": "trainer", "quantize": "trainer", "retrain": "trainer", "n
           "sample": "sample", "match": "match", "deploy": None, "sensitivity": "sensitivity",
           "assign": "assign"}
 MODEL_KINDS = {"baseline", "quantize", "noise", "deploy", "retrain"}
+DATASET_KINDS = {"baseline", "quantize", "noise", "sample", "retrain", "sensitivity"}  # steps that read the data set
 
 
 class PipelineError(Exception):
@@ -205,7 +206,7 @@ def artifact(i, point):
 def step_inputs(i, wildcards):
     point = POINT_OF[i][wildcards.point]
     files = {k: artifact(j, point) for k, j in INPUTS[i].items()}
-    if STEPS[i]["kind"] in {"baseline", "quantize", "noise", "sample", "retrain", "sensitivity"}:
+    if STEPS[i]["kind"] in DATASET_KINDS:
         files["dataset"] = f"{RESULTS}/dataset.h5"
     if STEPS[i]["kind"] in {"match", "deploy"}:
         files["library"] = f"{RESULTS}/library.h5"
@@ -217,7 +218,7 @@ def step_command(i, wildcards, input, output, threads):
     seed = point.get("seed", SEED)
     cmd = [axnn(PROGRAM[s["kind"]]), "-o", output[0], "--threads", str(threads)]
     kind = s["kind"]
-    if kind in {"baseline", "quantize", "noise", "sample", "retrain", "sensitivity"}:
+    if kind in DATASET_KINDS:
         cmd += ["-d", input.dataset]
     if kind == "baseline":
         cmd += ["--arch", point.get("model", config["model"]["arch"])]
