@@ -104,22 +104,77 @@ std::vector<int32_t> evaluate(const std::string& path, const EvoSignature& sig, 
   return table;
 }
 
-void check_metric(const std::string& path, const std::map<std::string, double>& header, const char* key,
-                  double computed, double tolerance, std::vector<std::string>& warnings) {
-  auto it = header.find(key);
-  if (it == header.end()) {
-    warnings.push_back(fmt::format("{}: header has no {} to verify", path, key));
-    return;
-  }
-  double diff = std::fabs(computed - it->second);
-  if (diff > 0.5 && diff > tolerance * std::fabs(it->second))
-    warnings.push_back(fmt::format("{}: computed {} = {:.4g} differs from the header's {} = {:.4g}", path, key,
-                                   computed, key, it->second));
+// The metrics an EvoApproxLib header prints, as computed from the table in the model's own domain.
+// (Its MAE% and WCE% are left out: they are derived from already rounded values, e.g. mul8s_1KV8's
+// "MAE = 1.2" for 1.25 and "MAE% = 0.0018" for 1.25 / 2^16 = 0.0019 %.)
+std::vector<std::pair<const char*, double>> header_metrics(const ErrorMetrics& e) {
+  return {{"MAE", e.mae}, {"WCE", e.wce}, {"MSE", e.mse}, {"EP%", e.ep}};
 }
 
-std::optional<double> header_value(const std::map<std::string, double>& header, const char* key) {
+void check_metrics(const std::string& path, const std::map<std::string, EvoHeaderValue>& header, const ErrorMetrics& e,
+                   std::vector<std::string>& warnings) {
+  for (const auto& [key, computed] : header_metrics(e)) {
+    auto it = header.find(key);
+    if (it == header.end()) {
+      if (std::string(key) == "MAE" || std::string(key) == "WCE")
+        warnings.push_back(fmt::format("{}: header has no {} to verify", path, key));
+      continue;
+    }
+    if (!agrees_with_header(computed, it->second))
+      warnings.push_back(fmt::format("{}: computed {} = {:.{}f} differs from the header's {} = {:.{}f}", path, key,
+                                     computed, it->second.decimals + 2, key, it->second.value, it->second.decimals));
+  }
+}
+
+std::optional<EvoHeaderValue> header_value(const std::map<std::string, EvoHeaderValue>& header, const char* key) {
   auto it = header.find(key);
-  return it == header.end() ? std::nullopt : std::optional<double>(it->second);
+  return it == header.end() ? std::nullopt : std::optional<EvoHeaderValue>(it->second);
+}
+
+// A header quantity that must be a finite number >= 0 when present.
+std::optional<double> physical(const std::string& path, const std::map<std::string, EvoHeaderValue>& header,
+                               const char* key, const char* default_unit, std::string& unit) {
+  auto v = header_value(header, key);
+  if (!v) return std::nullopt;
+  if (!std::isfinite(v->value) || v->value < 0)
+    throw InputError(fmt::format("{}: {} is {}, not a finite number >= 0", path, key, v->value));
+  unit = v->unit.empty() ? default_unit : v->unit;
+  return v->value;
+}
+
+nlohmann::json header_json(const std::map<std::string, EvoHeaderValue>& header) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [k, v] : header) out[k] = v.value;
+  return out;
+}
+
+// EvoApproxLib ships a circuit in every Pareto subset it belongs to (pareto_pwr_mae/, pareto_pwr_ep/,
+// ...), in files that differ only in a comment. One model per name, listing every file it came from.
+std::vector<Multiplier> merge_subsets(std::vector<Multiplier> models, const std::vector<std::string>& files) {
+  std::vector<Multiplier> out;
+  std::map<std::string, size_t> first;  // name -> index in out
+  for (size_t i = 0; i < models.size(); ++i) {
+    Multiplier& m = models[i];
+    auto it = first.find(m.name);
+    if (it == first.end()) {
+      first.emplace(m.name, out.size());
+      m.source["files"] = nlohmann::json::array({files[i]});
+      out.push_back(std::move(m));
+      continue;
+    }
+    Multiplier& kept = out[it->second];
+    const std::string kept_file = kept.source["files"][0];
+    if (kept.lut != m.lut)
+      throw InputError(fmt::format("{} and {}: two circuits named '{}' with different tables", kept_file, files[i], m.name));
+    if (kept.power != m.power)
+      throw InputError(fmt::format("{} and {}: circuit '{}' has PDK45_PWR {} and {}", kept_file, files[i], m.name,
+                                   kept.power, m.power));
+    kept.source["files"].push_back(files[i]);
+  }
+  for (const auto& m : out)
+    if (m.source["files"].size() > 1)
+      spdlog::debug("{}: found in {} subsets, imported once", m.name, m.source["files"].size());
+  return out;
 }
 
 }  // namespace
@@ -147,17 +202,36 @@ EvoSignature parse_evo_signature(const std::string& code, const std::string& ste
   return sig;
 }
 
-std::map<std::string, double> parse_evo_header(const std::string& code) {
+std::map<std::string, EvoHeaderValue> parse_evo_header(const std::string& code) {
   // "// MAE = 33 ", "// PDK45_PWR = 0.363 mW", "//  EP% = 74.80 %  // note" ...
-  static const std::regex kv(R"(^\s*//\s*([A-Za-z0-9_%]+)\s*=\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?))");
-  std::map<std::string, double> out;
+  static const std::regex kv(
+      R"(^\s*//\s*([A-Za-z0-9_%]+)\s*=\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)[ \t]*([A-Za-z%][A-Za-z0-9%/]*)?)");
+  std::map<std::string, EvoHeaderValue> out;
   std::istringstream in(code);
   std::string line;
   while (std::getline(in, line)) {
     std::smatch m;
-    if (std::regex_search(line, m, kv)) out.emplace(m[1].str(), std::stod(m[2].str()));
+    if (!std::regex_search(line, m, kv)) continue;
+    const std::string number = m[2].str();
+    EvoHeaderValue v;
+    try {
+      v.value = std::stod(number);
+    } catch (const std::out_of_range&) {
+      continue;  // not a value any check could use; the metrics that matter are checked for presence
+    }
+    const auto dot = number.find('.');
+    const auto exp = number.find_first_of("eE");
+    if (dot != std::string::npos) v.decimals = static_cast<int>((exp == std::string::npos ? number.size() : exp) - dot - 1);
+    if (exp != std::string::npos) v.decimals -= std::stoi(number.substr(exp + 1));
+    v.unit = m[3].matched ? m[3].str() : "";
+    out.emplace(m[1].str(), v);
   }
   return out;
+}
+
+bool agrees_with_header(double computed, const EvoHeaderValue& printed) {
+  const double unit = std::pow(10.0, -printed.decimals);
+  return std::fabs(computed - printed.value) < unit * (1 + 1e-9);
 }
 
 Multiplier import_evo_file(const std::string& path, const EvoImportOptions& options, std::vector<std::string>& warnings) {
@@ -169,27 +243,24 @@ Multiplier import_evo_file(const std::string& path, const EvoImportOptions& opti
 
   // Verify against the header in the model's own domain, as EvoApproxLib computed it.
   ErrorMetrics own = sig.semantic_signed ? compute_metrics(raw) : compute_metrics_unsigned(raw);
-  check_metric(path, header, "MAE", own.mae, options.tolerance, warnings);
-  check_metric(path, header, "WCE", own.wce, options.tolerance, warnings);
+  check_metrics(path, header, own, warnings);
 
   Multiplier m;
   m.name = stem;
   m.is_signed = sig.semantic_signed;
   m.lut = sig.semantic_signed ? raw : sign_magnitude(raw);
-  auto power = header_value(header, "PDK45_PWR");
+  auto power = physical(path, header, "PDK45_PWR", "mW", m.power_unit);
   if (!power) throw InputError(fmt::format("{}: header has no '// PDK45_PWR = <value> mW' line", path));
-  if (!std::isfinite(*power) || *power < 0) throw InputError(fmt::format("{}: PDK45_PWR is {}, not a power", path, *power));
   m.power = *power;
-  m.power_unit = "mW";
   m.power_source = "EvoApproxLib header PDK45_PWR (45 nm PDK)";
-  if (auto area = header_value(header, "PDK45_AREA")) m.area = area, m.area_unit = "um2";
-  if (auto delay = header_value(header, "PDK45_DELAY")) m.delay = delay, m.delay_unit = "ns";
+  m.area = physical(path, header, "PDK45_AREA", "um2", m.area_unit);
+  m.delay = physical(path, header, "PDK45_DELAY", "ns", m.delay_unit);
   m.source = {{"family", "evoapprox"},
               {"file", fs::path(path).filename().string()},
               {"hash", sha256_bytes(code)},
               {"function", sig.function},
               {"types", fmt::format("{} {}({}, {})", sig.result_type, sig.function, sig.a_type, sig.b_type)},
-              {"header", header}};
+              {"header", header_json(header)}};
   m.description = fmt::format("EvoApproxLib {} multiplier {}{}", sig.semantic_signed ? "signed" : "unsigned", stem,
                               sig.semantic_signed ? "" : " (used sign-magnitude)");
   m.metrics = compute_metrics(m.lut);
@@ -226,7 +297,7 @@ Library import_evoapprox(const std::vector<std::string>& paths, const std::strin
     if (!errors[i].empty()) throw InputError(errors[i]);
     for (const auto& w : warnings[i]) spdlog::warn("{}", w);
   }
-
+  models = merge_subsets(std::move(models), files);
   Library lib;
   lib.name = library_name;
   const std::vector<int32_t> exact = exact_table();

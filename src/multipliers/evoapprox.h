@@ -22,21 +22,33 @@ struct EvoSignature {
 // Finds the multiplier function in `code` (comments stripped first). Throws InputError naming `file`.
 EvoSignature parse_evo_signature(const std::string& code, const std::string& stem, const std::string& file);
 
+// One "// KEY = value unit" line of a header, with the precision it was printed at.
+struct EvoHeaderValue {
+  double value = 0;
+  int decimals = 0;  // digits after the point as printed (a header's "MAE = 36" stands for 36.54)
+  std::string unit;  // e.g. "mW", "um2", "ns", "%"; empty when none is printed
+};
+
 // "// KEY = value unit" lines of the header (MAE, WCE, PDK45_PWR, PDK45_AREA, PDK45_DELAY, EP%, ...).
-std::map<std::string, double> parse_evo_header(const std::string& code);
+std::map<std::string, EvoHeaderValue> parse_evo_header(const std::string& code);
+
+// Whether `computed` agrees with a header value at the precision the header printed it: within one
+// unit of the last printed digit (EvoApproxLib both rounds and truncates).
+bool agrees_with_header(double computed, const EvoHeaderValue& printed);
 
 struct EvoImportOptions {
   std::string compiler = "cc";
   std::optional<double> exact_power;  // mW; needed when no imported model is exact
-  double tolerance = 0.01;            // relative MAE/WCE mismatch (beyond 0.5 absolute) that warns
 };
 
 // Imports one C file: its signed-index table (unsigned models used sign-magnitude), header metrics
 // and power. Warnings (metric mismatches) are appended to `warnings`.
 Multiplier import_evo_file(const std::string& path, const EvoImportOptions& options, std::vector<std::string>& warnings);
 
-// Imports every *.c under `paths` (files or folders, searched recursively), in parallel, and adds
-// the 'exact' multiplier. Throws InputError naming the first file that fails.
+// Imports every *.c under `paths` (files or folders, searched recursively; other files are ignored),
+// in parallel, and adds the 'exact' multiplier. A circuit that EvoApproxLib ships in several Pareto
+// subsets is imported once (its source lists every file); the same name with different tables is an
+// InputError naming both files. Throws InputError naming the first file that fails.
 Library import_evoapprox(const std::vector<std::string>& paths, const std::string& library_name,
                          const EvoImportOptions& options);
 
