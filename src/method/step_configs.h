@@ -6,7 +6,7 @@
 
 namespace axnn::method {
 
-// axnn-agn: the trainer's keys plus lambda, sigma_init, sigma_max.
+// axnn-noise: the trainer's keys plus lambda, sigma_init, sigma_max.
 const config::Spec& noise_spec();
 // axnn-sample: how many images, which split, how many operand rows to keep per layer.
 const config::Spec& sample_spec();

@@ -1,4 +1,4 @@
-// What every training program (axnn-train, axnn-agn, axnn-retrain) and axnn-eval do around the
+// What every training program (axnn-train, axnn-noise, axnn-retrain) and axnn-eval do around the
 // training loop: check the model fits the data, build the loaders, train, test.
 #pragma once
 

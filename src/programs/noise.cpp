@@ -1,4 +1,4 @@
-// axnn-agn: learns each layer's noise tolerance sigma_l (AGN) from a quantized checkpoint.
+// axnn-noise: learns each layer's noise tolerance sigma_l (AGN) from a quantized checkpoint.
 #include "cli/program.h"
 #include "method/noise.h"
 #include "method/step_configs.h"
@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   using namespace axnn;
-  cli::Program program("axnn-agn",
+  cli::Program program("axnn-noise",
                        "Learn each layer's noise tolerance: every approximate layer gets Gaussian noise of relative std "
                        "sigma_l after its quantized product, and training maximises the tolerated noise next to the "
                        "accuracy: loss = CE - lambda * sum_l (ops_l/ops_total) * min(|sigma_l|, sigma_max). Starts from "
