@@ -40,29 +40,7 @@ void Program::add_config_option(const config::Spec& spec) {
   g->add_option("--set", config_sets_, "Override one key: --set optimizer.lr=0.01 (repeatable; the value is YAML)");
 }
 
-void Program::resolve_config() {
-  nlohmann::json raw = config_path_.empty() ? nlohmann::json::object() : config::load_yaml_file(config_path_);
-  std::string source = config_path_.empty() ? "(defaults)" : config_path_;
-  for (const std::string& set : config_sets_) {
-    const auto eq = set.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--set '{}': expected KEY=VALUE", set));
-    const std::string key = set.substr(0, eq);
-    nlohmann::json value = config::parse_yaml(set.substr(eq + 1), "--set " + key);
-    nlohmann::json* node = &raw;
-    size_t start = 0;
-    for (size_t dot = key.find('.'); ; dot = key.find('.', start)) {
-      const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      if (node->is_null()) *node = nlohmann::json::object();
-      if (!node->is_object()) throw ConfigError(fmt::format("--set {}: '{}' is not a section", key, part));
-      node = &(*node)[part];
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    *node = value;
-    source = config_path_.empty() ? "--set" : config_path_ + " with --set";
-  }
-  config_ = config::resolve(*spec_, raw, source);
-}
+void Program::resolve_config() { config_ = config::load_config(*spec_, config_path_, config_sets_); }
 
 Provenance Program::provenance(nlohmann::json config, std::vector<InputRef> inputs) const {
   Provenance p;

@@ -274,4 +274,28 @@ json parse_yaml(const std::string& text, const std::string& source) {
 
 json load_yaml_file(const std::string& path) { return parse_yaml(read_file(path), path); }
 
+nlohmann::json load_config(const Spec& spec, const std::string& path, const std::vector<std::string>& sets) {
+  nlohmann::json raw = path.empty() ? nlohmann::json::object() : load_yaml_file(path);
+  std::string source = path.empty() ? "(defaults)" : path;
+  for (const std::string& set : sets) {
+    const auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--set '{}': expected KEY=VALUE", set));
+    const std::string key = set.substr(0, eq);
+    nlohmann::json value = parse_yaml(set.substr(eq + 1), "--set " + key);
+    nlohmann::json* node = &raw;
+    size_t start = 0;
+    for (size_t dot = key.find('.');; dot = key.find('.', start)) {
+      const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (node->is_null()) *node = nlohmann::json::object();
+      if (!node->is_object()) throw ConfigError(fmt::format("--set {}: '{}' is not a section", key, part));
+      node = &(*node)[part];
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    *node = value;
+    source = path.empty() ? "--set" : path + " with --set";
+  }
+  return resolve(spec, raw, source);
+}
+
 }  // namespace axnn::config

@@ -78,4 +78,8 @@ nlohmann::json to_json_schema(const Spec& spec, const std::string& title);
 nlohmann::json load_yaml_file(const std::string& path);
 nlohmann::json parse_yaml(const std::string& text, const std::string& source);
 
+// A program's config: the YAML file `path` (none when empty), then every "dotted.key=YAML value" of
+// `sets` applied over it, resolved against `spec`. Errors name the file or the --set key.
+nlohmann::json load_config(const Spec& spec, const std::string& path, const std::vector<std::string>& sets);
+
 }  // namespace axnn::config

@@ -107,6 +107,7 @@ void write_library(const std::string& path, const Library& library, const Proven
   for (const auto& m : library.multipliers) order.push_back(m.name);
   h5::write_json_attr(root, "order", order);
   h5::write_json_attr(root, "metric_definitions", metric_definitions());
+  h5::write_json_attr(root, "sources", library.sources);
   for (const auto& m : library.multipliers) write_multiplier(root, m, library.relative_power(m));
   w.commit();
 }
@@ -118,6 +119,7 @@ Library read_library(const std::string& path) {
   a.read([&] {
     lib.name = h5::read_string_attr(root, "library_name");
     for (const auto& n : h5::read_json_attr(root, "order")) lib.multipliers.push_back(read_multiplier(root, n));
+    if (h5::has_attr(root, "sources")) lib.sources = h5::read_json_attr(root, "sources");
   });
   lib.validate(path);
   return lib;

@@ -60,6 +60,8 @@ std::vector<int32_t> exact_table();
 struct Library {
   std::string name;
   std::vector<Multiplier> multipliers;
+  // Where the multipliers came from (axnn-mult compose): kind, path, content hash, names given.
+  nlohmann::json sources = nlohmann::json::array();
 
   const Multiplier* find(const std::string& name) const;
   // The exact multiplier (table a*w everywhere). Throws InputError when the library has none.

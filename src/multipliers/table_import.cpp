@@ -170,22 +170,4 @@ Library merge_libraries(const std::vector<Library>& libraries, const std::string
   return out;
 }
 
-Library filter_library(const Library& library, const std::string& name_regex, std::optional<bool> is_signed) {
-  std::regex re;
-  try {
-    re = std::regex(name_regex);
-  } catch (const std::regex_error& e) {
-    throw UsageError(fmt::format("--name: '{}' is not a valid regular expression ({})", name_regex, e.what()));
-  }
-  Library out;
-  out.name = library.name;
-  for (const auto& m : library.multipliers) {
-    bool keep = m.name == "exact" ||
-                (std::regex_search(m.name, re) && (!is_signed || m.is_signed == *is_signed));
-    if (keep) out.multipliers.push_back(m);
-  }
-  out.validate(fmt::format("filtered library '{}'", out.name));
-  return out;
-}
-
 }  // namespace axnn::mult

@@ -1,5 +1,5 @@
 // Import of single tables from .npy (int16/int32, 256x256) or CSV (256 rows of 256 integers), and
-// library merging and filtering.
+// library merging (filtering: multipliers/sources.h).
 #pragma once
 
 #include <optional>
@@ -35,8 +35,5 @@ Multiplier import_table(const std::string& path, const TableInfo& info);
 // Merges libraries (first one's name unless `name` is given). Multipliers of the same name must have
 // the same table; powers must share a unit; the exact multiplier is taken from the first library.
 Library merge_libraries(const std::vector<Library>& libraries, const std::string& name);
-
-// Keeps the multipliers whose name matches `name_regex` (and signedness, when given); 'exact' always stays.
-Library filter_library(const Library& library, const std::string& name_regex, std::optional<bool> is_signed);
 
 }  // namespace axnn::mult

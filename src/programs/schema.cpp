@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "experiment/experiment_config.h"
 #include "multipliers/families.h"
+#include "multipliers/sources.h"
 #include "multipliers/table_import.h"
 #include "train/trainer_config.h"
 
@@ -24,7 +25,7 @@ using namespace axnn;
 // Every config a program reads, by schema file name.
 std::vector<std::pair<std::string, const config::Spec*>> all_specs() {
   return {{"experiment", &experiment_spec()},
-          {"library", &mult::library_spec()},
+          {"library", &mult::library_spec()},    {"library-sources", &mult::library_sources_spec()},
           {"trainer", &train::trainer_spec()}, {"table-sidecar", &mult::sidecar_spec()},
           {"noise", &method::noise_spec()},   {"sample", &method::sample_spec()},
           {"match", &method::match_spec()},   {"sensitivity", &method::sensitivity_spec()},

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -133,6 +134,101 @@ TEST(MultCli, MergeAndFilter) {
   auto filtered = mult::read_library(dir.file("f.h5"));
   for (const auto& m : filtered.multipliers) EXPECT_TRUE(m.name == "exact" || m.name.rfind("trunc", 0) == 0) << m.name;
   EXPECT_EQ(filtered.multipliers.size(), 6u);
+}
+
+// ---- compose: a library from sources, as the workflow builds it ----
+
+std::string evoapproxlib() {
+  const char* env = std::getenv("AXNN_EVOAPPROXLIB");
+  std::filesystem::path p = env && *env ? env : std::filesystem::path(AXNN_SOURCE_DIR) / ".." / "shared" / "evoapproxlib";
+  return std::filesystem::is_directory(p / "multiplers") ? p.string() : "";
+}
+
+TEST(MultCompose, DefaultIsTheBuiltinLibraryWithItsSourceRecorded) {
+  test::TempDir dir;
+  auto r = run(AXNN_MULT_EXE, "compose -o " + dir.file("lib.h5"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto lib = mult::read_library(dir.file("lib.h5"));
+  EXPECT_EQ(lib.multipliers.size(), 17u);
+  ASSERT_EQ(lib.sources.size(), 1u);
+  EXPECT_EQ(lib.sources[0]["kind"], "builtin");
+  EXPECT_EQ(lib.sources[0]["path"], "default");
+  EXPECT_EQ(lib.sources[0]["hash"].get<std::string>().rfind("sha256:", 0), 0u);
+  EXPECT_EQ(lib.sources[0]["multipliers"].size(), 17u);
+}
+
+TEST(MultCompose, MergesSourcesInOrderAndFilters) {
+  test::TempDir dir;
+  write_npy(dir.file("mine.npy"), "<i4", 256, 256, 4);
+  std::ofstream(dir.file("fam.yaml")) << "name: fam\nmultipliers: [{family: drum, k: 4}, {family: truncated, k: 6}]\n";
+  std::ofstream(dir.file("lib.yaml")) << "name: mixed\nsources:\n  - builtin: " << dir.file("fam.yaml")
+                                      << "\n  - table: " << dir.file("mine.npy") << "\n    power: 0.9\n"
+                                      << "filter: {exclude: '^drum', max_wce: 1000}\n";
+  auto r = run(AXNN_MULT_EXE, "compose -c " + dir.file("lib.yaml") + " -o " + dir.file("lib.h5"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto lib = mult::read_library(dir.file("lib.h5"));
+  EXPECT_EQ(lib.name, "mixed");
+  std::vector<std::string> names;
+  for (const auto& m : lib.multipliers) names.push_back(m.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"exact", "trunc6", "mine"}));
+  EXPECT_EQ(lib.sources.size(), 2u);
+  EXPECT_EQ(lib.sources[1]["kind"], "table");
+  EXPECT_EQ(lib.sources[1]["multipliers"], nlohmann::json::array({"mine"}));
+  // --set overrides the file: keep drum4 back, drop the table's WCE bound.
+  r = run(AXNN_MULT_EXE, "compose -c " + dir.file("lib.yaml") + " --set 'filter={names: drum}' -o " + dir.file("d.h5"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(mult::read_library(dir.file("d.h5")).multipliers.size(), 2u);  // exact + drum4
+}
+
+TEST(MultCompose, BadSourcesAreNamedAndWriteNothing) {
+  test::TempDir dir;
+  const size_t before = dir.entries();
+  struct Case {
+    std::string set, text;
+  };
+  const std::vector<Case> cases = {
+      {"sources=[{artifact: /nonexistent/x.h5}]", "sources[0]: '/nonexistent/x.h5' does not exist"},
+      {"sources=[{builtin: default, evoapprox: /tmp}]", "sources[0]: give exactly one of builtin, evoapprox, artifact, table"},
+      {"sources=[{builtin: default, power: 2}]", "sources[0].power: only a table source takes this key"},
+      {"sources=[]", "sources: give at least one source"},
+      {"sources=[{builtin: default}, {builtin: default, convert_power: {factor: 0.4, unit: mW}}]",
+       "sources[1]: power of 'exact' is in mW, but library: sources[0] gives power in relative"},
+      {"filter={names: '('}", "filter.names: '(' is not a valid regular expression"},
+      {"sources=[{evoapprox: " + dir.path().string() + "}]", "no .c files"},
+  };
+  for (const auto& c : cases) {
+    auto r = run(AXNN_MULT_EXE, "compose --set \"" + c.set + "\" -o " + dir.file("lib.h5"));
+    EXPECT_EQ(r.code, 2) << c.set << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.text), std::string::npos) << c.set << "\n" << r.output;
+  }
+  EXPECT_EQ(dir.entries(), before) << "no library file may be written on bad input";
+}
+
+TEST(MultCompose, EvoApproxLibWithBuiltinNeedsAPowerConversion) {
+  const std::string root = evoapproxlib();
+  if (root.empty()) GTEST_SKIP() << "EvoApproxLib not present (set AXNN_EVOAPPROXLIB)";
+  test::TempDir dir;
+  const std::string evo = "{evoapprox: " + root + "/multiplers/8x8_signed}";
+  auto r = run(AXNN_MULT_EXE, "compose --set 'sources=[" + evo + ", {builtin: default}]' -o " + dir.file("x.h5"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("is in relative, but library: sources[0] gives power in mW"), std::string::npos) << r.output;
+  r = run(AXNN_MULT_EXE, "compose --set 'sources=[" + evo +
+                             ", {builtin: default, convert_power: {factor: 0.425, unit: mW}}]' --set filter.exclude=drum -o " +
+                             dir.file("lib.h5"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto lib = mult::read_library(dir.file("lib.h5"));
+  EXPECT_EQ(lib.exact().power_unit, "mW");
+  EXPECT_DOUBLE_EQ(lib.exact().power, 0.425);  // mul8s_1KV6, the exact EvoApproxLib circuit
+  ASSERT_NE(lib.find("mul8s_1L2N"), nullptr);
+  ASSERT_NE(lib.find("trunc6"), nullptr);
+  ASSERT_EQ(run(AXNN_MULT_EXE, "build -o " + dir.file("builtin.h5")).code, 0);
+  EXPECT_NEAR(lib.find("trunc6")->power, 0.425 * mult::read_library(dir.file("builtin.h5")).find("trunc6")->power, 1e-12);
+  EXPECT_EQ(lib.find("drum4"), nullptr);
+  EXPECT_EQ(lib.sources[0]["multipliers"].size(), 14u);  // exact + every mul8s circuit once (39 files)
+  // Only signed circuits with WCE <= 2000: the filter keeps the cheap ones a user asks for.
+  r = run(AXNN_MULT_EXE, "compose --set 'sources=[" + evo + "]' --set filter.max_wce=2000 -o " + dir.file("f.h5"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const auto& m : mult::read_library(dir.file("f.h5")).multipliers) EXPECT_LE(m.metrics.wce, 2000) << m.name;
 }
 
 TEST(SchemaCli, CommittedWorkflowSchemasMatchTheCode) {
