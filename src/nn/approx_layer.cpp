@@ -88,6 +88,7 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
   if (m == Mode::Baseline) return with_bias(op(x, weight));
 
   const torch::Tensor s_a = observe_activation_scale(x, act_max_, is_training(), quant.activations);
+  if (calibrating_ && m != Mode::Approx) return with_bias(op(x, weight));
   const torch::Tensor s_w = weight_scale(weight, quant.per_channel_weights);
   // Per-channel weight scales broadcast over the output's channel axis.
   torch::Tensor s_w_out = s_w;

@@ -62,6 +62,9 @@ class ApproxLayer : public torch::nn::Module {
   }
   const torch::Tensor& captured() const { return captured_; }
   void set_recording(bool on) { recording_ = on; }
+  // Calibration (the warm-up epochs of quantization-aware training): quant and noise modes update
+  // the activation observer but compute in float, so the observers settle before quantizing.
+  void set_calibrating(bool on) { calibrating_ = on; }
   const RecordedOperands& recorded() const { return recorded_; }
 
  protected:
@@ -88,6 +91,7 @@ class ApproxLayer : public torch::nn::Module {
   torch::Tensor lut16_;
   uint32_t lut16_version_ = 0;
   bool recording_ = false;
+  bool calibrating_ = false;
   RecordedOperands recorded_;
   bool capture_ = false;
   torch::Tensor captured_;

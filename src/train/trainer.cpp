@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "nn/approx_layer.h"
 
 namespace axnn::train {
 namespace {
@@ -117,8 +118,15 @@ json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader*
   int64_t best_epoch = -1, stale = 0;
   std::vector<torch::Tensor> best_state;
   json history = json::array();
+  // Calibration epochs train in float while the observers settle; validation always quantizes.
+  const int64_t calibration = cfg["calibration_epochs"];
+  auto calibrate = [&](bool on) {
+    for (auto& [name, layer] : nn::approx_layers(model)) layer->set_calibrating(on);
+  };
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
+    calibrate(epoch < calibration);
+    if (epoch == calibration && calibration > 0) spdlog::info("calibration done: fake quantization on from epoch {}", epoch + 1);
     model.train();
     train.start_epoch(epoch);
     Progress progress(fmt::format("epoch {}/{}", epoch + 1, epochs), train.batches_per_epoch());
@@ -150,6 +158,7 @@ json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader*
                 {"accuracy", 100.0 * static_cast<double>(hits) / std::max<int64_t>(seen, 1)},
                 {"lr", get_lr(*opt)}};
     std::optional<double> monitored;
+    calibrate(false);
     if (val && (epoch + 1) % cfg["validate_every"].get<int64_t>() == 0) {
       Metrics v = evaluate(model, *val, num_classes, device);
       row["val_loss"] = v.loss;

@@ -11,6 +11,8 @@ const config::Spec& trainer_spec() {
       {{"epochs", integer("Epochs to train (0: evaluate only)").def(10).min(0)},
        {"batch_size", integer("Images per batch").def(128).min(1)},
        {"augment", boolean("Random crop (4-pixel padding) and horizontal flip, as for CIFAR").def(false)},
+       {"calibration_epochs", integer("Quantization-aware training: the first N epochs only calibrate the activation "
+                                      "observers (float products), then fake quantization is switched on").def(0).min(0)},
        {"validate_every", integer("Validate every N epochs").def(1).min(1)},
        {"keep_best", boolean("End with the weights of the best validation epoch (by the early-stopping monitor, else "
                              "validation accuracy); false: the last epoch's").def(true)},
