@@ -5,6 +5,13 @@
 
 CONFIG ?= workflows/configs/lenet5-fmnist.yaml
 CORES  ?= all
+# EVOAPPROXLIB=DIR: an EvoApproxLib checkout for configs with evoapprox sources. Values reach the
+# commands through the environment, never through the shell's parser.
+export AXNN_CONFIG := $(CONFIG)
+export AXNN_CORES := $(CORES)
+ifdef EVOAPPROXLIB
+export AXNN_EVOAPPROXLIB := $(EVOAPPROXLIB)
+endif
 
 setup:
 	@scripts/setup.sh
@@ -16,7 +23,7 @@ test: build
 	@scripts/test.sh
 
 demo: build
-	.venv/bin/snakemake --profile workflows/profiles/local --configfile $(CONFIG) --cores $(CORES)
+	.venv/bin/snakemake --profile workflows/profiles/local --configfile "$$AXNN_CONFIG" --cores "$$AXNN_CORES"
 
 clean:
 	rm -rf build

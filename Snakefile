@@ -5,8 +5,12 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
+# The default experiment, used only when no --configfile is given (a config of one's own is never
+# merged into it).
+DEFAULT_CONFIG = "workflows/configs/lenet5-fmnist.yaml"
+if not workflow.overwrite_configfiles:
 
-configfile: "workflows/configs/lenet5-fmnist.yaml"
+    configfile: DEFAULT_CONFIG
 
 
 include: "workflows/rules/common.smk"
@@ -21,5 +25,5 @@ rule all:
         f"{RESULTS}/library.h5",
         f"{RESULTS}/library.txt",
         # Every intermediate artifact is a target too: deleting one re-runs it and what depends on it.
-        report_inputs if config["steps"] else [],
-        [f"{RESULTS}/summary.csv", f"{RESULTS}/report.html"] if config["steps"] else [],
+        report_inputs if STEPS else [],
+        [f"{RESULTS}/summary.csv", f"{RESULTS}/report.html"] if STEPS else [],

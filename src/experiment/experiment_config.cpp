@@ -1,6 +1,10 @@
 #include "experiment/experiment_config.h"
 
+#include "multipliers/sources.h"
+
 namespace axnn {
+
+using mult::library_sources_spec;
 
 const config::Spec& experiment_spec() {
   using namespace config;
@@ -18,11 +22,10 @@ const config::Spec& experiment_spec() {
                 {"val_fraction", number("Share of train kept apart for validation").def(0.1).min(0).max(0.99)},
                 {"limit_train", integer("Keep a seeded subset of this many training images (0: all)").def(0).min(0)},
                 {"limit_test", integer("Keep a seeded subset of this many test images (0: all)").def(0).min(0)}})},
-       {"library",
-        object("The multiplier library the experiment chooses from",
-               {{"config", string("YAML of built-in family members (schema: library.schema.json); empty: the "
-                                  "default library builtin-8s")
-                               .def("")}})},
+       {"evoapproxlib", string("Folder of an EvoApproxLib checkout; evoapprox sources given as relative paths are "
+                               "taken from it (empty: $AXNN_EVOAPPROXLIB, else relative to the working folder)")
+                            .def("")},
+       {"library", library_sources_spec()},
        {"model", object("The network", {{"arch", string("Zoo architecture: lenet5, resnet8, resnet14, resnet20, resnet32, "
                                                          "vgg11, vgg16, mobilenetv2, alexnet")
                                                       .def("lenet5")}})},
@@ -30,8 +33,9 @@ const config::Spec& experiment_spec() {
         array_of("The pipeline, in order; each step becomes a workflow rule whose input is an earlier step's artifact",
                  object("One pipeline step",
                         {{"name", string("Step name: its artifact is results/<experiment>/<point>/<name>.h5").required()},
-                         {"kind", string("What the step does")
-                                      .one_of({"baseline", "quantize", "noise", "sample", "match", "deploy", "retrain", "sensitivity", "assign"})
+                         {"kind", string("What the step does: baseline, quantize, noise, sample, match, deploy, "
+                                         "retrain, sensitivity or assign (the workflow's step registry, "
+                                         "workflows/axnn_workflow/steps.py, checks it)")
                                       .required()},
                          {"from", string("The earlier step whose model this step reads (default: the latest step that "
                                          "makes a model)")

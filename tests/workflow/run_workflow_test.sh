@@ -19,9 +19,32 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 sm() { "$snakemake" --cores 2 --config results_root="$out" "$@"; }
 tiny=tests/workflow/tiny.yaml
 
+# EvoApproxLib's models (the configs that use them): $AXNN_EVOAPPROXLIB, else ../shared/evoapproxlib.
+evo=${AXNN_EVOAPPROXLIB:-$src/../shared/evoapproxlib}
 for cfg in workflows/configs/*.yaml; do
+  if grep -q "evoapprox:" "$cfg"; then
+    [[ -d "$evo/multiplers" ]] || { echo "skipped $cfg: no EvoApproxLib at $evo"; continue; }
+    export AXNN_EVOAPPROXLIB=$evo
+  fi
   sm -n --quiet --configfile "$cfg" > "$out/dry.txt" 2>&1 || { cat "$out/dry.txt"; fail "dry run of $cfg"; }
 done
+# Without --configfile the default experiment runs; a config of one's own is never merged into it: a
+# step list with no noise step and no sweep plans on its own.
+sm -n > "$out/dry.txt" 2>&1 || { cat "$out/dry.txt"; fail "dry run of the default experiment"; }
+grep -q "step_noise" "$out/dry.txt" || fail "the default experiment was not used without --configfile"
+cat > "$out/own.yaml" <<EOF
+experiment: own
+steps:
+  - {name: baseline, kind: baseline}
+  - {name: quant, kind: quantize}
+  - {name: sens, kind: sensitivity}
+  - {name: sample, kind: sample}
+  - {name: match, kind: match}
+  - {name: assign, kind: assign, config: {budget: 0.5}}
+  - {name: deploy, kind: deploy}
+EOF
+sm -n --configfile "$out/own.yaml" > "$out/dry.txt" 2>&1 || { cat "$out/dry.txt"; fail "dry run of a config of one's own"; }
+if grep -q "step_noise" "$out/dry.txt"; then fail "a config of one's own was merged with the default"; fi
 # Lints other than "use conda/containers" fail the test (axnn's programs come from its own build).
 "$snakemake" --lint --configfile workflows/configs/lenet5-fmnist.yaml > "$out/lint.txt" 2>&1 || true
 if grep "^    \* " "$out/lint.txt" | grep -v "conda environment or container" | grep -q .; then
@@ -29,10 +52,12 @@ if grep "^    \* " "$out/lint.txt" | grep -v "conda environment or container" | 
 fi
 
 # Bad configs: rejected before any job runs, naming what is wrong.
-rejects() {  # rejects NAME EXPECTED_TEXT CONFIG_FILE [--config ...]
+rejects() {  # rejects NAME EXPECTED_TEXT CONFIG_FILE [--config ...]: names the file and the key, no traceback
   local name=$1 text=$2 cfg=$3; shift 3
   if sm -n --configfile "$cfg" "$@" > "$out/bad.txt" 2>&1; then fail "$name was accepted"; fi
-  grep -q -- "$text" "$out/bad.txt" || { cat "$out/bad.txt"; fail "$name: the error does not say '$text'"; }
+  grep -qF -- "$text" "$out/bad.txt" || { cat "$out/bad.txt"; fail "$name: the error does not say '$text'"; }
+  grep -qF -- "$cfg" "$out/bad.txt" || { cat "$out/bad.txt"; fail "$name: the error does not name $cfg"; }
+  if grep -q "Traceback" "$out/bad.txt"; then cat "$out/bad.txt"; fail "$name: a traceback"; fi
 }
 rejects "a negative seed" "seed" $tiny --config seed=-1 results_root="$out"
 sed 's/kind: deploy/kind: retrain/' $tiny > "$out/retrain-first.yaml"
@@ -43,6 +68,10 @@ sed 's/noise.lambda: \[0.2, 0.5\]/nosie.lambda: [0.2]/' $tiny > "$out/bad-sweep.
 rejects "a sweep key of no step" "sweep.nosie.lambda" "$out/bad-sweep.yaml"
 sed 's/config: {images: 32, max_rows: 2048}/config: {imges: 32}/' $tiny > "$out/bad-key.yaml"
 rejects "an unknown step setting" "imges" "$out/bad-key.yaml"
+sed 's/noise.lambda: \[0.2, 0.5\]/noise.lambda: []/' $tiny > "$out/empty-sweep.yaml"
+rejects "an empty sweep list" "sweep.noise.lambda: empty list of values" "$out/empty-sweep.yaml"
+sed 's|builtin: tests/workflow/tiny-library.yaml|evoapprox: /nonexistent/evo|' $tiny > "$out/no-evo.yaml"
+rejects "a library folder that does not exist" "library.sources[0].evoapprox: '/nonexistent/evo' does not exist" "$out/no-evo.yaml"
 
 sm --configfile $tiny > "$out/run1.txt" 2>&1 || { cat "$out/run1.txt"; fail "first run"; }
 t="$out/tiny"
@@ -88,6 +117,13 @@ PY
 
 sm --configfile $tiny > "$out/run2.txt" 2>&1 || fail "second run"
 grep -q "Nothing to be done" "$out/run2.txt" || { cat "$out/run2.txt"; fail "second run did work"; }
+
+# Changing a library source rebuilds the library and everything after it.
+cp tests/workflow/tiny-library.yaml "$out/lib-copy.yaml"
+sed "s|builtin: tests/workflow/tiny-library.yaml|builtin: $out/lib-copy.yaml|" $tiny > "$out/tiny-copy.yaml"
+sm -n --configfile "$out/tiny-copy.yaml" > "$out/dry.txt" 2>&1 || { cat "$out/dry.txt"; fail "dry run with a copied source"; }
+grep -q "build_library" "$out/dry.txt" || fail "a changed library source (another file) did not rebuild the library"
+grep -q "step_match" "$out/dry.txt" || fail "a changed library source did not re-run the matching"
 
 # Deleting a middle artifact re-runs what depends on it, and nothing upstream or in the other branch.
 rm "$t/noise.lambda-0.5/match.h5"

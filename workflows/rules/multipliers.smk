@@ -1,25 +1,27 @@
-# Stage: the multiplier library the experiment chooses from.
-
+# Stage: the multiplier library the experiment chooses from, composed from the config's library
+# sources (built-in families, EvoApproxLib folders, library artifacts, tables). Every file a source
+# reads is an input, and the resolved block is a parameter, so changing a source rebuilds the library
+# and everything after it.
 
 rule build_library:
     output:
         f"{RESULTS}/library.h5",
     input:
-        config["library"]["config"] or [],
+        PLAN.library_files,
     params:
         axnn_mult=AXNN_MULT,
         seed=SEED,
-        config_arg=lambda wc, input: f"--config {input[0]}" if input else "",
+        sets=" ".join(shlex.quote(a) for a in flatten(PLAN.library)),
     log:
         f"{RESULTS}/logs/build_library.log",
     benchmark:
         f"{RESULTS}/benchmarks/build_library.tsv"
-    threads: 1
+    threads: 2
     resources:
-        mem_mb=512,
-        runtime=5,
+        mem_mb=1000,
+        runtime=15,
     shell:
-        "{params.axnn_mult:q} build {params.config_arg} --seed {params.seed} -o {output:q} 2> {log:q}"
+        "{params.axnn_mult:q} compose {params.sets} --seed {params.seed} --threads {threads} -o {output:q} 2> {log:q}"
 
 
 rule list_library:

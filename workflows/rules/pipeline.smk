@@ -1,5 +1,5 @@
-# The pipeline's rules: one per step of config["steps"] (planned in common.smk), the evaluation of
-# every model a step makes, and the report over every sweep point.
+# The pipeline's rules: one per step of config["steps"] (planned by axnn_workflow.planner), the
+# evaluation of every model a step makes, and the report over every sweep point.
 
 
 for _i, _s in enumerate(STEPS):
@@ -12,7 +12,7 @@ for _i, _s in enumerate(STEPS):
         output:
             f"{RESULTS}/{{point}}/{_s['name']}.h5",
         wildcard_constraints:
-            point="|".join(re.escape(p) for p in POINT_OF[_i]),
+            point="|".join(re.escape(p) for p in PLAN.point_of[_i]),
         params:
             command=functools.partial(step_command, _i),
         log:
@@ -38,7 +38,7 @@ rule evaluate:
     output:
         f"{RESULTS}/{{point}}/{{step}}.metrics.json",
     wildcard_constraints:
-        step="|".join(re.escape(STEPS[i]["name"]) for i in MODEL_STEPS) or "^$",
+        step="|".join(re.escape(STEPS[i]["name"]) for i in PLAN.model_steps) or "^$",
     params:
         axnn_eval=axnn("eval"),
     log:
@@ -62,7 +62,7 @@ rule report:
         plots=directory(f"{RESULTS}/plots"),
     params:
         experiment=config["experiment"],
-        plan=report_plan(),
+        plan=PLAN.report_plan(),
     log:
         f"{RESULTS}/logs/report.log",
     threads: 1

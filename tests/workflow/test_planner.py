@@ -1,0 +1,216 @@
+"""The workflow's planner, step registry and experiment checks, without Snakemake."""
+import copy
+import os
+import re
+import shlex
+import sys
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "workflows"))
+
+from axnn_workflow import KINDS, PipelineError, load_experiment, plan_library  # noqa: E402
+from axnn_workflow.planner import plan_inputs  # noqa: E402
+
+EVO = os.environ.get("AXNN_EVOAPPROXLIB") or os.path.join(os.path.dirname(ROOT), "shared", "evoapproxlib")
+HAVE_EVO = os.path.isdir(os.path.join(EVO, "multiplers"))
+
+
+def load(name):
+    with open(os.path.join(ROOT, "workflows", "configs", name)) as f:
+        return yaml.safe_load(f)
+
+
+def default():
+    return load("lenet5-fmnist.yaml")
+
+
+def step(name, kind, **kw):
+    return {"name": name, "kind": kind, **kw}
+
+
+def plan_of(cfg, env=None):
+    return load_experiment(cfg, "my.yaml", env=env if env is not None else {"AXNN_EVOAPPROXLIB": EVO})
+
+
+def error_of(cfg, env=None):
+    with pytest.raises(PipelineError) as e:
+        plan_of(cfg, env)
+    return str(e.value)
+
+
+# ---- the registry ----
+
+def test_every_kind_has_its_program_and_schema():
+    for kind in KINDS.values():
+        assert os.path.isfile(os.path.join(ROOT, "src", "programs", f"{kind.program}.cpp")), kind.name
+        if kind.schema:
+            assert os.path.isfile(os.path.join(ROOT, "workflows", "schemas", f"{kind.schema}.schema.json")), kind.name
+
+
+def test_noise_program_is_named_for_its_kind():
+    assert KINDS["noise"].program == "noise"
+
+
+# ---- plans of valid configs ----
+
+def test_default_config_plans_a_chain():
+    plan = plan_of(default())
+    names = [s["name"] for s in plan.steps]
+    idx = {n: i for i, n in enumerate(names)}
+    assert plan.inputs[idx["quant"]] == {"model": idx["baseline"]}
+    assert plan.inputs[idx["match"]] == {"refs": idx["sample"]}
+    # deploy installs tables into the model the operands were sampled from
+    assert plan.inputs[idx["deploy"]] == {"matching": idx["match"], "model": idx["noise"]}
+    assert plan.inputs[idx["retrain"]] == {"model": idx["deploy"]}
+    assert [p["noise.lambda"] for p in plan.points] == [0.1, 0.2, 0.5]
+    # the baseline does not depend on lambda: one artifact shared by every point
+    assert {plan.artifact(idx["baseline"], p) for p in plan.points} == {"results/lenet5-fmnist/base/baseline.h5"}
+    assert plan.artifact(idx["retrain"], plan.points[1]) == "results/lenet5-fmnist/noise.lambda-0.2/retrain.h5"
+
+
+def test_defaults_are_filled():
+    cfg = {"experiment": "x", "steps": [step("b", "baseline")]}
+    plan = plan_of(cfg)
+    assert cfg["seed"] == 0 and cfg["results_root"] == "results"
+    assert cfg["steps"][0]["threads"] == 2 and cfg["steps"][0]["modules"] == ["all"]
+    assert cfg["library"]["sources"][0]["builtin"] == "default"
+    assert plan.points == [{}]
+
+
+@pytest.mark.parametrize("sweep", [None, {}])
+def test_sweep_is_optional_and_may_be_empty(sweep):
+    cfg = default()
+    if sweep is None:
+        del cfg["sweep"]
+    else:
+        cfg["sweep"] = sweep
+    plan = plan_of(cfg)
+    assert plan.points == [{}]
+    assert plan.report_plan()[0]["point"] == "base"
+
+
+def test_sensitivity_and_assign_only_without_a_noise_step():
+    cfg = {"experiment": "budget-only", "steps": [
+        step("baseline", "baseline"), step("quant", "quantize"), step("sens", "sensitivity"),
+        step("sample", "sample"), step("match", "match"), step("assign", "assign", config={"budget": 0.5}),
+        step("deploy", "deploy"), step("retrain", "retrain")],
+        "sweep": {"assign.budget": [0.4, 0.6]}}
+    plan = plan_of(cfg)
+    assert plan.inputs[5] == {"matching": 4, "sensitivity": 2}
+    assert plan.inputs[6] == {"matching": 5, "model": 1}
+    assert [plan.step_point(i, plan.points[0]) for i in range(8)] == ["base"] * 5 + ["assign.budget-0.4"] * 3
+    cmd = shlex.split(plan.command(5, "assign.budget-0.4", plan.step_inputs(5, "assign.budget-0.4"), "out.h5", 1, "bin"))
+    assert cmd[0] == "bin/axnn-assign" and "-s" in cmd and "--seed" not in cmd
+    assert "budget=0.4" in cmd
+
+
+def test_commands_quote_every_value():
+    cfg = default()
+    cfg["results_root"] = "my results/$(touch pwned)"
+    cfg["steps"][2]["modules"] = ["conv1", "fc1"]
+    plan = plan_of(cfg)
+    point = plan.step_point(2, plan.points[0])
+    cmd = plan.command(2, point, plan.step_inputs(2, point), "o u t.h5", 2, "b in")
+    args = shlex.split(cmd)
+    assert args[:3] == ["b in/axnn-noise", "-o", "o u t.h5"]
+    assert "my results/$(touch pwned)/lenet5-fmnist/base/quant.h5" in args
+    assert args[args.index("--modules") + 1] == "conv1,fc1"
+    assert "lambda=0.1" in args and args[args.index("--seed") + 1] == "0"
+
+
+# ---- rejected configs: the config file and the key are named ----
+
+def with_steps(*steps, **extra):
+    return {"experiment": "x", "steps": list(steps), **extra}
+
+
+@pytest.mark.parametrize("cfg, text", [
+    (with_steps(step("q", "quantize")), "steps[0] (q): the pipeline starts with a baseline step"),
+    (with_steps(step("b", "baseline"), step("b", "quantize")), "steps[1].name: 'b' is used twice"),
+    (with_steps(step("b/x", "baseline")), "steps[0].name: 'b/x' may hold only"),
+    (with_steps(step("b", "baseline"), step("t", "tune")), "steps[1].kind: 'tune' is not a step kind"),
+    (with_steps(step("b", "baseline"), step("m", "match")), "steps[1] (m): a match step needs a sample step"),
+    (with_steps(step("b", "baseline"), step("s", "sample")), "steps[1] (s): use a quantized model"),
+    (with_steps(step("b", "baseline"), step("q", "quantize"), step("r", "retrain")), "needs a deploy step"),
+    (with_steps(step("b", "baseline"), step("q", "quantize", **{"from": "z"})), "steps[1] (q).from: no earlier step"),
+    (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "sample"), step("m", "match", **{"from": "q"})),
+     "steps[3] (m).from: a match step reads no model"),
+    (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "sample"), step("m", "match"),
+                step("a", "assign")), "criterion hessian needs a sensitivity step"),
+    (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "sample"), step("m", "match"),
+                step("d", "deploy", config={"x": 1})), "steps[4] (d).config: a deploy step has no settings"),
+    (with_steps(step("b", "baseline", config={"early_stopping": {"patience": 2}})),
+     "steps[0] (b).config.early_stopping: set monitor"),
+    (with_steps(step("b", "baseline", config={"epochs": "many"})), "steps[0] (b).config: epochs: expected integer"),
+    (with_steps(step("b", "baseline", config={"optimizer": {"lrr": 1}})), "optimizer.lrr: unknown key"),
+    (with_steps(step("b", "baseline"), sweep={"b.epochs": []}), "sweep.b.epochs: empty list of values"),
+    (with_steps(step("b", "baseline"), sweep={"nosie.lambda": [0.1]}), "sweep.nosie.lambda: expected seed, model"),
+    (with_steps(step("b", "baseline"), sweep={"seed": ["../x"]}), "sweep.seed: value '../x' may hold only"),
+    (with_steps(step("b", "baseline"), sweep={"b.epochs": [-1]}), "config at sweep point b.epochs--1: epochs: -1 is below"),
+    (with_steps(step("b", "baseline"), sweep={"b.epochs": 3}), "sweep.b.epochs: expected array"),
+    (with_steps(step("b", "baseline"), seed=-1), "seed: -1 is below the minimum 0"),
+    (with_steps(step("b", "baseline"), seed="one"), "seed: expected integer"),
+    (with_steps(step("b", "baseline"), colour="red"), "colour: unknown key"),
+    ({"steps": []}, "experiment: required key is missing"),
+    (with_steps(experiment="a;b"), "experiment: 'a;b' may hold only"),
+    (with_steps(step("b", "baseline"), library={"sources": []}), "library.sources: give at least one source"),
+    (with_steps(step("b", "baseline"), library={"sources": [{"builtin": "default", "table": "t.npy"}]}),
+     "library.sources[0]: give exactly one of builtin, evoapprox, artifact, table (got builtin, table)"),
+    (with_steps(step("b", "baseline"), library={"sources": [{"artifact": "/nonexistent/lib.h5"}]}),
+     "library.sources[0].artifact: '/nonexistent/lib.h5' does not exist"),
+    (with_steps(step("b", "baseline"), library={"sources": [{"evoapprox": "/nonexistent"}]}),
+     "library.sources[0].evoapprox: '/nonexistent' does not exist (set evoapproxlib"),
+    (with_steps(step("b", "baseline"), library={"sources": [{"evoapprox": ROOT + "/docs"}]}),
+     "no EvoApproxLib C models (*.c)"),
+    (with_steps(step("b", "baseline"), library={"sources": [{"table": ROOT + "/README.md", "power": 1}]}),
+     "is not a .npy or .csv table"),
+    (with_steps(step("b", "baseline"), library={"filter": {"names": "(mul8s"}}), "library.filter.names: not a valid"),
+    (with_steps(step("b", "baseline"), library={"filter": {"signed": "yes"}}), "library.filter.signed: \"yes\" is not one of"),
+])
+def test_bad_configs_are_rejected_naming_file_and_key(cfg, text):
+    msg = error_of(copy.deepcopy(cfg))
+    assert msg.startswith("my.yaml: "), msg
+    assert text in msg, msg
+
+
+def test_every_shipped_config_plans():
+    for name in sorted(os.listdir(os.path.join(ROOT, "workflows", "configs"))):
+        cfg = load(name)
+        if "evoapprox" in str(cfg["library"]) and not HAVE_EVO:
+            continue
+        plan = plan_of(cfg)
+        assert plan.points, name
+
+
+# ---- the library ----
+
+def test_library_sources_become_rule_inputs(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("0\n")
+    fam = tmp_path / "fam.yaml"
+    fam.write_text("name: f\n")
+    lib, files = plan_library({"sources": [{"builtin": "default"}, {"builtin": str(fam)},
+                                           {"table": str(table), "power": 0.5}]})
+    assert files == [str(fam), str(table)]
+    with pytest.raises(PipelineError, match=r"library.sources\[0\].power: a table source needs its power"):
+        plan_library({"sources": [{"table": str(table)}]})
+
+
+def test_evoapprox_needs_a_checkout_when_relative():
+    cfg = load("lenet5-fmnist-evoapprox.yaml")
+    msg = error_of(cfg, env={})
+    assert "library.sources[0].evoapprox: 'multiplers/8x8_signed' does not exist" in msg, msg
+
+
+@pytest.mark.skipif(not HAVE_EVO, reason="EvoApproxLib test data not present (set AXNN_EVOAPPROXLIB)")
+def test_evoapprox_checkout_from_config_or_environment():
+    for cfg, env in [({**load("lenet5-fmnist-evoapprox.yaml"), "evoapproxlib": EVO}, {}),
+                     (load("lenet5-fmnist-evoapprox.yaml"), {"AXNN_EVOAPPROXLIB": EVO})]:
+        plan = plan_of(cfg, env=env)
+        assert plan.library["sources"][0]["evoapprox"] == os.path.join(EVO, "multiplers/8x8_signed")
+        # every C file of every Pareto subset is an input (the same circuit appears in several)
+        assert len(plan.library_files) == 39
+        assert all(re.search(r"pareto_pwr_\w+/mul8s_\w+\.c$", f) for f in plan.library_files)
