@@ -118,6 +118,14 @@ PY
 sm --configfile $tiny > "$out/run2.txt" 2>&1 || fail "second run"
 grep -q "Nothing to be done" "$out/run2.txt" || { cat "$out/run2.txt"; fail "second run did work"; }
 
+# Changing a step's settings re-runs that step and what depends on it, nothing upstream.
+sed 's/optimizer: {lr: 0.01}, lambda: 0.2}/optimizer: {lr: 0.02}, lambda: 0.2}/' $tiny > "$out/tiny-lr.yaml"
+sm -n --configfile "$out/tiny-lr.yaml" > "$out/dry.txt" 2>&1 || { cat "$out/dry.txt"; fail "dry run with a changed setting"; }
+grep -q "rule step_noise:" "$out/dry.txt" || { cat "$out/dry.txt"; fail "a changed noise setting did not re-run the noise step"; }
+if grep -qE "rule (step_baseline|step_quant|step_sensitivity|build_library):" "$out/dry.txt"; then
+  fail "a changed noise setting re-ran an upstream step"
+fi
+
 # Changing a library source rebuilds the library and everything after it.
 cp tests/workflow/tiny-library.yaml "$out/lib-copy.yaml"
 sed "s|builtin: tests/workflow/tiny-library.yaml|builtin: $out/lib-copy.yaml|" $tiny > "$out/tiny-copy.yaml"

@@ -214,3 +214,27 @@ def test_evoapprox_checkout_from_config_or_environment():
         # every C file of every Pareto subset is an input (the same circuit appears in several)
         assert len(plan.library_files) == 39
         assert all(re.search(r"pareto_pwr_\w+/mul8s_\w+\.c$", f) for f in plan.library_files)
+
+
+def test_signature_changes_with_the_settings_that_decide_the_artifact():
+    a, b = default(), default()
+    b["steps"][6]["config"]["epochs"] = 5  # retrain
+    pa, pb = plan_of(a), plan_of(b)
+    for i in range(len(pa.steps)):
+        for point in pa.point_of[i]:
+            same = pa.signature(i, point) == pb.signature(i, point)
+            assert same == (pa.steps[i]["name"] != "retrain"), (pa.steps[i]["name"], point)
+    # a sweep value is part of the signature of the steps that depend on it, not of the others
+    assert pa.signature(2, "noise.lambda-0.1") != pa.signature(2, "noise.lambda-0.2")
+    assert pa.signature(0, "base") == pb.signature(0, "base")
+
+
+def test_sources_with_different_power_units_need_a_conversion(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("0\n")
+    with pytest.raises(PipelineError, match=r"library.sources\[1\]: powers in mW, but library.sources\[0\] gives "
+                                            r"powers in relative; add convert_power"):
+        plan_library({"sources": [{"builtin": "default"}, {"table": str(table), "power": 0.2, "power_unit": "mW"}]})
+    lib, _ = plan_library({"sources": [{"builtin": "default", "convert_power": {"factor": 0.425, "unit": "mW"}},
+                                       {"table": str(table), "power": 0.2, "power_unit": "mW"}]})
+    assert len(lib["sources"]) == 2

@@ -81,6 +81,26 @@ def fill_defaults(schema, value):
     return value
 
 
+def _power_unit(kind, source, path):
+    """The unit a source's powers come in (after its convert_power), or None when unknown here."""
+    converted = source.get("convert_power", {}).get("unit")
+    if converted:
+        return converted
+    if kind == "builtin":
+        return "relative"
+    if kind == "evoapprox":
+        return "mW"
+    if kind == "table":
+        return source.get("power_unit", "relative")
+    try:
+        import h5py  # the library artifact says its unit; without h5py the program checks it
+        with h5py.File(path, "r") as f:
+            unit = f.attrs.get("power_unit")
+            return unit.decode() if isinstance(unit, bytes) else unit
+    except (ImportError, OSError):
+        return None
+
+
 def plan_library(library, evoapproxlib="", where="library"):
     """The library block with every source path resolved, and the files it reads (rule inputs, so that
     changing a source rebuilds the library and everything after it)."""
@@ -89,6 +109,7 @@ def plan_library(library, evoapproxlib="", where="library"):
     sources = library.get("sources", [])
     if not sources:
         raise PipelineError(f"{where}.sources: give at least one source")
+    units = []  # (unit, where) of every source whose unit is known
     for i, s in enumerate(sources):
         at = f"{where}.sources[{i}]"
         given = [k for k in SOURCE_KINDS if k in s]
@@ -97,6 +118,7 @@ def plan_library(library, evoapproxlib="", where="library"):
         kind = given[0]
         path = s[kind]
         if kind == "builtin" and path == "default":
+            units.append((_power_unit(kind, s, path), at))
             continue
         if kind == "evoapprox" and evoapproxlib and not os.path.isabs(path):
             path = s[kind] = os.path.join(evoapproxlib, path)
@@ -108,6 +130,7 @@ def plan_library(library, evoapproxlib="", where="library"):
             if not models:
                 raise PipelineError(f"{at}.evoapprox: no EvoApproxLib C models (*.c) in '{path}'")
             files += models
+            units.append((_power_unit(kind, s, path), at))
             continue
         if not os.path.isfile(path):
             raise PipelineError(f"{at}.{kind}: '{path}' is not a file")
@@ -117,6 +140,13 @@ def plan_library(library, evoapproxlib="", where="library"):
             if "power" not in s:
                 raise PipelineError(f"{at}.power: a table source needs its power")
         files.append(path)
+        unit = _power_unit(kind, s, path)
+        if unit:
+            units.append((unit, at))
+    for unit, at in units:
+        if unit != units[0][0]:
+            raise PipelineError(f"{at}: powers in {unit}, but {units[0][1]} gives powers in {units[0][0]}; "
+                                f"add convert_power: {{factor: F, unit: {units[0][0]}}} to one of them")
     for key in ("names", "exclude"):
         try:
             re.compile(library.get("filter", {}).get(key, ""))

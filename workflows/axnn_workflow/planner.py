@@ -180,6 +180,15 @@ class Plan:
             files["library"] = f"{self.results}/library.h5"
         return files
 
+    def signature(self, i, point_name_):
+        """Everything but paths that decides the step's artifact at a point: settings, seed, model,
+        layers, inputs' steps. A rule parameter, so that changing any of it re-runs the step."""
+        s, point = self.steps[i], self.point_of[i][point_name_]
+        return json.dumps({"kind": s["kind"], "settings": self.step_settings(i, point), "modules": s["modules"],
+                           "seed": point.get("seed", self.config["seed"]), "from": s["from"],
+                           "arch": point.get("model", self.config["model"]["arch"]),
+                           "inputs": {k: self.steps[j]["name"] for k, j in self.inputs[i].items()}}, sort_keys=True)
+
     def command(self, i, point_name_, files, output, threads, bin_dir):
         """The step's shell command, every value quoted."""
         s, point = self.steps[i], self.point_of[i][point_name_]

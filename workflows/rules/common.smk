@@ -39,6 +39,10 @@ def step_inputs(i, wildcards):
     return PLAN.step_inputs(i, wildcards.point)
 
 
+def step_signature(i, wildcards):
+    return PLAN.signature(i, wildcards.point)
+
+
 def step_command(i, wildcards, input, output, threads):
     return PLAN.command(i, wildcards.point, dict(input.items()), output[0], threads, BIN)
 

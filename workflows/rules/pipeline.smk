@@ -14,6 +14,9 @@ for _i, _s in enumerate(STEPS):
         wildcard_constraints:
             point="|".join(re.escape(p) for p in PLAN.point_of[_i]),
         params:
+            # The command depends on input paths, which Snakemake does not track as a parameter;
+            # the signature (settings, seed, model, ...) is, so changing a step's config re-runs it.
+            signature=functools.partial(step_signature, _i),
             command=functools.partial(step_command, _i),
         log:
             f"{RESULTS}/{{point}}/logs/{_s['name']}.log",

@@ -203,6 +203,21 @@ TEST(ApproxLayers, CudaApproxModeEqualsCpu) {
   EXPECT_TRUE(torch::equal(fc->forward(x.to(torch::kCUDA)).cpu(), cpu));
 }
 
+TEST(ApproxLayers, CalibrationObservesButComputesInFloat) {
+  ApproxLinear fc(16, 5);
+  fc->set_mode(Mode::Quant);
+  fc->train();
+  torch::manual_seed(1);
+  torch::Tensor x = torch::randn({8, 16}) * 3;
+  fc->set_calibrating(true);
+  torch::Tensor y = fc->forward(x);
+  EXPECT_TRUE(torch::allclose(y, F::linear(x, fc->weight, fc->bias)));  // float, not fake-quantized
+  EXPECT_GT(fc->act_max().item<double>(), 0.0);                        // but the observer saw x
+  fc->set_calibrating(false);
+  torch::Tensor q = fc->forward(x);
+  EXPECT_FALSE(torch::allclose(q, F::linear(x, fc->weight, fc->bias)));
+}
+
 TEST(ApproxLayers, ModeNames) {
   EXPECT_EQ(parse_mode("noise"), Mode::Noise);
   EXPECT_EQ(mode_name(Mode::Approx), "approx");
