@@ -12,21 +12,11 @@ find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
 
-# LibTorch's config looks for CUDA itself when the wheel is CUDA-enabled and appends -gencode flags
-# for every architecture it knows to CMAKE_CUDA_FLAGS (some of which a newer nvcc rejects). axnn's
-# own kernels use CMAKE_CUDA_ARCHITECTURES instead, so keep the flags as they were.
-if(NOT DEFINED TORCH_CUDA_ARCH_LIST AND NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})
-  set(TORCH_CUDA_ARCH_LIST "8.0;9.0")
-endif()
-set(_axnn_cuda_flags "${CMAKE_CUDA_FLAGS}")
-find_package(Torch REQUIRED)
-set(CMAKE_CUDA_FLAGS "${_axnn_cuda_flags}")
-
 if(AXNN_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)
 endif()
-if(AXNN_BUILD_BENCHMARKS)
+if(AXNN_BUILD_BENCHMARKS AND AXNN_TORCH)
   find_package(benchmark REQUIRED)
 endif()
 
@@ -37,6 +27,18 @@ if(NOT TARGET axnn::hdf5)
   target_link_libraries(axnn::hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_C_LIBRARIES})
   target_compile_definitions(axnn::hdf5 INTERFACE ${HDF5_DEFINITIONS})
 endif()
+
+if(AXNN_TORCH)
+# LibTorch's config looks for CUDA itself when the wheel is CUDA-enabled and appends -gencode flags
+# for every architecture it knows to CMAKE_CUDA_FLAGS (some of which a newer nvcc rejects). axnn's
+# own kernels use CMAKE_CUDA_ARCHITECTURES instead, so keep the flags as they were.
+if(NOT DEFINED TORCH_CUDA_ARCH_LIST AND NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})
+  set(TORCH_CUDA_ARCH_LIST "8.0;9.0")
+endif()
+set(_axnn_cuda_flags "${CMAKE_CUDA_FLAGS}")
+find_package(Torch REQUIRED)
+set(CMAKE_CUDA_FLAGS "${_axnn_cuda_flags}")
+
 
 # The torch wheel bundles its own (newer) fmt in its include folder, which would shadow the fmt that
 # spdlog was built against. <torch/torch.h> does not use fmt, so axnn sees torch's headers through a
@@ -82,4 +84,5 @@ if(NOT TARGET axnn::torch)
   endforeach()
   separate_arguments(_axnn_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(axnn::torch INTERFACE $<$<COMPILE_LANGUAGE:CXX>:${_axnn_torch_flags}>)
+endif()
 endif()

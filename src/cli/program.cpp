@@ -5,11 +5,13 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <H5Cpp.h>
 #include <tbb/global_control.h>
 
 #include "core/build_info.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/temp_files.h"
 
 namespace axnn::cli {
 
@@ -29,8 +31,10 @@ Program::Program(std::string name, std::string description) : name_(std::move(na
 
 void Program::add_seed_option(uint64_t default_seed) {
   seed_ = default_seed;
-  app_.add_option("--seed", seed_, "Random seed; the same inputs, config and seed give the same artifact on CPU")
-      ->capture_default_str();
+  app_.add_option("--seed", seed_, "Random seed, 0 or more; the same inputs, config, seed and thread count give "
+                                   "the same artifact on CPU")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 }
 
 void Program::add_config_option(const config::Spec& spec) {
@@ -49,6 +53,7 @@ Provenance Program::provenance(nlohmann::json config, std::vector<InputRef> inpu
   p.config = std::move(config);
   p.inputs = std::move(inputs);
   p.seed = seed_;
+  p.threads = threads_;
   return p;
 }
 
@@ -64,6 +69,7 @@ int Program::run(int argc, char** argv, const std::function<void()>& body) {
   }
   try {
     init_logging(name_, log_level_);
+    install_temp_file_cleanup();
     int n = threads_ > 0 ? threads_ : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     tbb::global_control tbb_threads(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(n));
     threads_ = n;
@@ -76,6 +82,9 @@ int Program::run(int argc, char** argv, const std::function<void()>& body) {
     return kExitUserError;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
+    return kExitFailure;
+  } catch (const H5::Exception& e) {  // not a std::exception: an HDF5 failure no reader turned into one
+    spdlog::error("HDF5 error in {}: {} (is the disk full, or the file damaged?)", e.getFuncName(), e.getDetailMsg());
     return kExitFailure;
   }
 }

@@ -218,6 +218,20 @@ json to_json_schema(const Spec& spec, const std::string& title) {
 
 namespace {
 
+// A value YAML parses but a config cannot hold, at a place in the text.
+struct BadValue {
+  YAML::Mark mark;
+  std::string what;
+};
+
+double to_double(const YAML::Node& node) {
+  try {
+    return std::stod(node.Scalar());
+  } catch (const std::out_of_range&) {
+    throw BadValue{node.Mark(), fmt::format("{} is out of the range of a double", node.Scalar())};
+  }
+}
+
 // YAML 1.2 core schema for plain scalars.
 json scalar_to_json(const YAML::Node& node) {
   const std::string& s = node.Scalar();
@@ -235,10 +249,10 @@ json scalar_to_json(const YAML::Node& node) {
     try {
       return std::stoll(s);
     } catch (const std::out_of_range&) {
-      return std::stod(s);
+      return to_double(node);
     }
   }
-  if (std::regex_match(s, float_re)) return std::stod(s);
+  if (std::regex_match(s, float_re)) return to_double(node);
   if (std::regex_match(s, special_re)) return node.as<double>();
   return s;
 }
@@ -255,7 +269,11 @@ json yaml_to_json(const YAML::Node& node) {
     }
     case YAML::NodeType::Map: {
       json out = json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      for (const auto& kv : node) {
+        const std::string key = kv.first.as<std::string>();
+        if (out.contains(key)) throw BadValue{kv.first.Mark(), fmt::format("key '{}' is given twice", key)};
+        out[key] = yaml_to_json(kv.second);
+      }
       return out;
     }
   }
@@ -269,6 +287,8 @@ json parse_yaml(const std::string& text, const std::string& source) {
     return yaml_to_json(YAML::Load(text));
   } catch (const YAML::Exception& e) {
     throw ConfigError(fmt::format("{}: line {}, column {}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
+  } catch (const BadValue& e) {
+    throw ConfigError(fmt::format("{}: line {}, column {}: {}", source, e.mark.line + 1, e.mark.column + 1, e.what));
   }
 }
 

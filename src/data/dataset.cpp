@@ -117,6 +117,29 @@ Split read_split(const H5::Group& root, const std::string& name) {
   return s;
 }
 
+// What training and evaluation rely on: classes, a usable normalisation, labels in range, non-empty
+// train and test splits of one image shape.
+void check_content(const Dataset& d) {
+  if (d.classes.empty()) throw InputError("attribute classes: no classes");
+  if (d.mean.size() != static_cast<size_t>(d.train.c) || d.std.size() != static_cast<size_t>(d.train.c))
+    throw InputError(fmt::format("attributes mean/std: {} and {} values for {} channels", d.mean.size(), d.std.size(),
+                                 d.train.c));
+  for (size_t c = 0; c < d.std.size(); ++c)
+    if (!std::isfinite(d.mean[c]) || !std::isfinite(d.std[c]) || !(d.std[c] > 0))
+      throw InputError(fmt::format("attributes mean/std: channel {} has mean {} and std {} (std must be finite and > 0)",
+                                   c, d.mean[c], d.std[c]));
+  for (const auto* s : {&d.train, &d.val, &d.test}) {
+    const char* name = s == &d.train ? "train" : s == &d.val ? "val" : "test";
+    if (s->n == 0 && s != &d.val) throw InputError(fmt::format("{}: the split is empty", name));
+    if (s->n > 0 && (s->c != d.train.c || s->h != d.train.h || s->w != d.train.w))
+      throw InputError(fmt::format("{}/images: shape differs from train/images", name));
+    for (size_t i = 0; i < s->labels.size(); ++i)
+      if (s->labels[i] < 0 || static_cast<size_t>(s->labels[i]) >= d.classes.size())
+        throw InputError(fmt::format("{}/labels[{}] is {}, outside the {} classes 0..{}", name, i, s->labels[i],
+                                     d.classes.size(), d.classes.size() - 1));
+  }
+}
+
 }  // namespace
 
 Split seeded_subset(const Split& s, int64_t n, uint64_t seed) {
@@ -196,6 +219,7 @@ Dataset read_dataset(const std::string& path) {
     d.train = read_split(root, "train");
     d.val = read_split(root, "val");
     d.test = read_split(root, "test");
+    check_content(d);
   });
   return d;
 }

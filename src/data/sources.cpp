@@ -25,9 +25,10 @@ std::vector<uint8_t> read_maybe_gzipped(const std::string& path) {
   while ((n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()))) > 0) out.insert(out.end(), buf.begin(), buf.begin() + n);
   int err = 0;
   const char* msg = gzerror(f, &err);
+  const std::string what = msg ? msg : "unknown error";  // gzerror's text lives in f: copy before gzclose
   gzclose(f);
   if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-    throw InputError(fmt::format("{}: corrupt gzip data ({})", path, msg ? msg : "unknown error"));
+    throw InputError(fmt::format("{}: corrupt gzip data ({})", path, what));
   return out;
 }
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <random>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -22,12 +22,32 @@ namespace fs = std::filesystem;
 namespace axnn {
 namespace {
 
-std::string temp_path_for(const std::string& final_path) {
-  fs::path p(final_path);
-  std::random_device rd;
-  // A hidden name with a .partial suffix: never mistaken for a finished artifact.
-  std::string name = fmt::format(".{}.{}-{:08x}.partial", p.filename().string(), getpid(), rd());
-  return (p.parent_path() / name).string();
+// Test hook: AXNN_DEBUG_WRITE_PAUSE=SECONDS sleeps once the temporary file exists, so a test can
+// interrupt a program in the middle of a write.
+void debug_write_pause() {
+  if (const char* s = std::getenv("AXNN_DEBUG_WRITE_PAUSE")) ::sleep(static_cast<unsigned>(std::atoi(s)));
+}
+
+// Creates `path` (it must not exist), writes all of `bytes` and fsyncs it. Errors name `final_path`.
+void write_durably(const std::string& path, const std::vector<char>& bytes, const std::string& final_path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(fmt::format("{}: cannot create {}: {}", final_path, path, std::strerror(errno)));
+  debug_write_pause();
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      throw Error(fmt::format("{}: writing {} bytes failed: {}", final_path, bytes.size(), std::strerror(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  if (::close(fd) != 0 || rc != 0)
+    throw Error(fmt::format("{}: writing failed: {}", final_path, std::strerror(rc != 0 ? err : errno)));
 }
 
 void fsync_path(const std::string& path, bool directory) {
@@ -44,7 +64,8 @@ nlohmann::json created_by(const Provenance& p) {
           {"git_revision", build_git_revision()},
           {"compiler", build_compiler()},
           {"date", now_iso8601()},
-          {"command_line", p.command_line}};
+          {"command_line", p.command_line},
+          {"threads", p.threads}};
 }
 
 nlohmann::json inputs_json(const std::vector<InputRef>& inputs) {
@@ -52,6 +73,15 @@ nlohmann::json inputs_json(const std::vector<InputRef>& inputs) {
   for (const auto& in : inputs) out.push_back({{"path", in.path}, {"kind", in.kind}, {"hash", in.hash}});
   return out;
 }
+
+// The final path itself, once its folder is known to exist (a missing folder is the user's to fix).
+const std::string& check_output_folder(const std::string& final_path) {
+  fs::path parent = fs::path(final_path).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent))
+    throw UsageError(fmt::format("{}: output folder '{}' does not exist", final_path, parent.string()));
+  return final_path;
+}
+
 
 }  // namespace
 
@@ -77,19 +107,19 @@ InputRef input_ref(const std::string& path) {
 
 ArtifactWriter::ArtifactWriter(std::string final_path, std::string kind, int schema_version,
                                const Provenance& provenance)
-    : final_path_(std::move(final_path)), temp_path_(temp_path_for(final_path_)) {
+    : final_path_(std::move(final_path)), temp_(check_output_folder(final_path_)) {
   h5::silence_hdf5_errors();
-  fs::path parent = fs::path(final_path_).parent_path();
-  if (!parent.empty() && !fs::is_directory(parent))
-    throw UsageError(fmt::format("{}: output folder '{}' does not exist", final_path_, parent.string()));
+  remove_stale_temp_files(final_path_);
   try {
-    // Strong close: commit() really closes the file (and any object still open in it) before the
-    // fsync and rename, so nothing is written after the file is in place.
+    // The file is built in memory (HDF5's core driver) and written out by commit() with plain
+    // POSIX I/O: a full disk is then one clean write error, never a half-flushed HDF5 file (HDF5
+    // 1.10 can crash closing a file whose flush failed). Strong close: nothing stays open.
     H5::FileAccPropList fapl;
     fapl.setFcloseDegree(H5F_CLOSE_STRONG);
-    file_ = H5::H5File(temp_path_, H5F_ACC_EXCL, H5::FileCreatPropList::DEFAULT, fapl);
-  } catch (const H5::Exception&) {
-    throw Error(fmt::format("{}: cannot create temporary file {}", final_path_, temp_path_));
+    fapl.setCore(size_t{1} << 20, false);
+    file_ = H5::H5File(temp_.path(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+  } catch (const H5::Exception& e) {
+    throw Error(fmt::format("{}: cannot create the artifact in memory ({})", final_path_, e.getDetailMsg()));
   }
   H5::Group r = root();
   h5::write_attr(r, "axnn_kind", kind);
@@ -106,17 +136,27 @@ ArtifactWriter::~ArtifactWriter() {
     file_.close();
   } catch (...) {
   }
-  std::error_code ec;
-  fs::remove(temp_path_, ec);
+  // temp_ removes the temporary file
 }
 
 void ArtifactWriter::commit() {
-  file_.flush(H5F_SCOPE_GLOBAL);
-  file_.close();
-  fsync_path(temp_path_, false);
+  std::vector<char> image;
+  try {
+    file_.flush(H5F_SCOPE_GLOBAL);
+    const ssize_t size = H5Fget_file_image(file_.getId(), nullptr, 0);
+    if (size < 0) throw Error(fmt::format("{}: cannot take the HDF5 file image", final_path_));
+    image.resize(static_cast<size_t>(size));
+    if (H5Fget_file_image(file_.getId(), image.data(), image.size()) != size)
+      throw Error(fmt::format("{}: cannot take the HDF5 file image", final_path_));
+    file_.close();
+  } catch (const H5::Exception& e) {
+    throw Error(fmt::format("{}: cannot finish the artifact ({})", final_path_, e.getDetailMsg()));
+  }
+  write_durably(temp_.path(), image, final_path_);
   std::error_code ec;
-  fs::rename(temp_path_, final_path_, ec);
+  fs::rename(temp_.path(), final_path_, ec);
   if (ec) throw Error(fmt::format("{}: cannot move finished artifact into place: {}", final_path_, ec.message()));
+  temp_.release();
   committed_ = true;
   fs::path parent = fs::path(final_path_).parent_path();
   fsync_path(parent.empty() ? "." : parent.string(), true);

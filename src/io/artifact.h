@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/temp_files.h"
 
 namespace axnn {
 
@@ -33,6 +34,7 @@ struct Provenance {
   nlohmann::json config = nlohmann::json::object();
   std::vector<InputRef> inputs;
   uint64_t seed = 0;
+  int threads = 0;  // worker threads it ran with (training results depend on it)
 };
 
 // Writes an artifact. Until commit() nothing exists at the final path; if the writer is destroyed
@@ -48,14 +50,14 @@ class ArtifactWriter {
   H5::H5File& file() { return file_; }
   H5::Group root() { return file_.openGroup("/"); }
   const std::string& final_path() const { return final_path_; }
-  const std::string& temp_path() const { return temp_path_; }
+  const std::string& temp_path() const { return temp_.path(); }
 
   // Flushes, closes, fsyncs and renames the file into place.
   void commit();
 
  private:
   std::string final_path_;
-  std::string temp_path_;
+  TempFile temp_;  // declared before file_: the file is closed before the temporary is removed
   H5::H5File file_;
   bool committed_ = false;
 };

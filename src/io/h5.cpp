@@ -206,8 +206,17 @@ H5::DataSet write_dataset(H5::Group& loc, const std::string& path, const T* data
 
 template <typename T>
 std::vector<T> read_dataset(const H5::Group& loc, const std::string& path, Shape* shape) {
-  if (!exists(loc, path)) throw InputError(fmt::format("missing dataset '{}'", path));
+  // The full path in messages: "multipliers/trunc6/lut", not "lut".
+  std::string group = loc.getObjName();
+  const std::string full = group == "/" || group.empty() ? path : group.substr(1) + "/" + path;
+  if (!exists(loc, path)) throw InputError(fmt::format("missing dataset '{}'", full));
   H5::DataSet ds = loc.openDataSet(path);
+  // No silent conversion: a table stored as float or int64 would be truncated or clamped.
+  const H5::DataType stored = ds.getDataType();
+  const H5::PredType& wanted = type_of<T>();
+  if (stored.getClass() != wanted.getClass() || stored.getSize() != wanted.getSize() ||
+      (stored.getClass() == H5T_INTEGER && H5Tget_sign(stored.getId()) != H5Tget_sign(wanted.getId())))
+    throw InputError(fmt::format("dataset '{}' is {}, expected {}", full, type_name(stored), type_name(wanted)));
   Shape s = dataset_shape(ds);
   std::vector<T> out(element_count(s));
   if (!out.empty()) ds.read(out.data(), type_of<T>());

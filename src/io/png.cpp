@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/files.h"
 
 namespace axnn {
 namespace {
@@ -49,14 +50,7 @@ void write_png(const std::string& path, int width, int height, const std::vector
   chunk(file, "IDAT", packed);
   chunk(file, "IEND", "");
 
-  std::string tmp = path + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw UsageError(fmt::format("{}: cannot write", path));
-    out.write(file.data(), static_cast<std::streamsize>(file.size()));
-    if (!out) throw Error(fmt::format("{}: write failed", path));
-  }
-  std::filesystem::rename(tmp, path);
+  write_file_atomic(path, file);
 }
 
 }  // namespace axnn

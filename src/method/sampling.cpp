@@ -103,6 +103,8 @@ Refs sample_refs(models::Checkpoint& c, const data::Dataset& d, const nlohmann::
     s.refs.opcount = layers[i].second->opcount();
     const double mean = s.s / s.n;
     s.refs.output_std = std::sqrt(std::max(0.0, s.s2 / s.n - mean * mean));
+    if (!std::isfinite(s.refs.output_std))
+      throw Error(fmt::format("layer {}: the integer output std is not finite (NaN or Inf activations)", s.refs.name));
     refs.layers.push_back(std::move(s.refs));
   }
   return refs;

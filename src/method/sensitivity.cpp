@@ -1,5 +1,6 @@
 #include "method/sensitivity.h"
 
+#include <cmath>
 #include <fmt/format.h>
 
 #include "inspect/inspect.h"
@@ -10,6 +11,9 @@ namespace axnn::method {
 using nlohmann::json;
 
 void write_sensitivity(const std::string& path, const Sensitivity& s, const Provenance& provenance) {
+  for (const auto& l : s.layers)
+    if (!std::isfinite(l.weight_trace) || !std::isfinite(l.output_trace))
+      throw Error(fmt::format("{}: layer {}: the Hessian trace estimate is not finite; nothing written", path, l.name));
   ArtifactWriter w(path, kSensitivityKind, kSensitivitySchemaVersion, provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "model_sha256", s.model_hash);

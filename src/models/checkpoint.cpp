@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "io/h5.h"
+#include "multipliers/multiplier.h"
 #include "nn/approx_layer.h"
 #include "tensor/tensor_io.h"
 
@@ -68,6 +69,60 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, const Provena
   w.commit();
 }
 
+namespace {
+
+std::string dtype_name(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat: return "float32";
+    case torch::kDouble: return "float64";
+    case torch::kLong: return "int64";
+    case torch::kInt: return "int32";
+    case torch::kShort: return "int16";
+    case torch::kChar: return "int8";
+    case torch::kByte: return "uint8";
+    default: return c10::toString(t);
+  }
+}
+
+// Every parameter and buffer (shape checked, finite), and each layer's table (int32, 256x256, in range).
+void load_content(H5::Group& root, Checkpoint& c) {
+  std::set<std::string> expected;
+  for (auto& [name, t] : state(*c.model)) {
+    expected.insert(name);
+    if (!h5::exists(root, "params/" + name))
+      throw InputError(fmt::format("{} '{}' has no tensor params/{}", c.arch, name, name));
+    torch::Tensor v = read_tensor(root, "params/" + name);
+    if (v.sizes() != t.sizes())
+      throw InputError(fmt::format("params/{} has shape {}, the {} model expects {}", name,
+                                   fmt::join(v.sizes(), "x"), c.arch, fmt::join(t.sizes(), "x")));
+    if (v.is_floating_point() && !torch::isfinite(v).all().item<bool>())
+      throw InputError(fmt::format("params/{} holds NaN or Inf ({} of {} values)", name,
+                                   (~torch::isfinite(v)).sum().item<int64_t>(), v.numel()));
+    t.copy_(v);
+  }
+  std::vector<std::string> stored;
+  H5::Group params = root.openGroup("params");
+  for (hsize_t i = 0; i < params.getNumObjs(); ++i) stored.push_back(params.getObjnameByIdx(i));
+  for (const auto& s : stored)
+    if (!expected.count(s)) throw InputError(fmt::format("params/{} does not belong to a {} model", s, c.arch));
+  for (auto& [name, layer] : nn::approx_layers(*c.model)) {
+    if (!h5::exists(root, "layers/" + name)) throw InputError(fmt::format("missing layers/{}", name));
+    H5::Group g = root.openGroup("layers/" + name);
+    const std::string mult = h5::read_string_attr(g, "multiplier");
+    const std::string library = h5::has_attr(g, "library_sha256") ? h5::read_string_attr(g, "library_sha256") : "";
+    if (mult == "exact") continue;
+    torch::Tensor lut = read_tensor(g, "lut");
+    if (lut.scalar_type() != torch::kInt32 || lut.sizes() != torch::IntArrayRef({256, 256}))
+      throw InputError(fmt::format("layers/{}/lut: expected int32 (256, 256), found {} {}", name,
+                                   dtype_name(lut.scalar_type()), fmt::join(lut.sizes(), "x")));
+    std::vector<int32_t> values(lut.data_ptr<int32_t>(), lut.data_ptr<int32_t>() + lut.numel());
+    mult::check_table_range(values, "layers/" + name + "/lut", fmt::format("table of multiplier '{}'", mult));
+    layer->set_lut(lut, mult, library);
+  }
+}
+
+}  // namespace
+
 Checkpoint load_checkpoint(const std::string& path) {
   Artifact a = Artifact::open(path, kModelKind, kModelSchemaVersion);
   H5::Group root = a.root();
@@ -79,30 +134,9 @@ Checkpoint load_checkpoint(const std::string& path) {
     c.model = build_model(c.arch, c.options);
   });
   torch::NoGradGuard no_grad;
-  std::set<std::string> expected;
-  for (auto& [name, t] : state(*c.model)) {
-    expected.insert(name);
-    if (!h5::exists(root, "params/" + name))
-      throw InputError(fmt::format("{}: {} '{}' has no tensor params/{}", path, c.arch, name, name));
-    torch::Tensor v = read_tensor(root, "params/" + name);
-    if (v.sizes() != t.sizes())
-      throw InputError(fmt::format("{}: params/{} has shape {}, the {} model expects {}", path, name,
-                                   fmt::join(v.sizes(), "x"), c.arch, fmt::join(t.sizes(), "x")));
-    t.copy_(v);
-  }
-  std::vector<std::string> stored;
-  H5::Group params = root.openGroup("params");
-  for (hsize_t i = 0; i < params.getNumObjs(); ++i) stored.push_back(params.getObjnameByIdx(i));
-  for (const auto& s : stored)
-    if (!expected.count(s)) throw InputError(fmt::format("{}: params/{} does not belong to a {} model", path, s, c.arch));
-  for (auto& [name, layer] : nn::approx_layers(*c.model)) {
-    if (!h5::exists(root, "layers/" + name)) throw InputError(fmt::format("{}: missing layers/{}", path, name));
-    H5::Group g = root.openGroup("layers/" + name);
-    const std::string mult = h5::read_string_attr(g, "multiplier");
-    const std::string library = h5::has_attr(g, "library_sha256") ? h5::read_string_attr(g, "library_sha256") : "";
-    if (mult != "exact") layer->set_lut(read_tensor(g, "lut"), mult, library);
-  }
+  a.read([&] { load_content(root, c); });
   return c;
 }
+
 
 }  // namespace axnn::models

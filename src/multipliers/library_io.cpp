@@ -62,6 +62,18 @@ std::optional<double> optional_attr(const H5::Group& g, const char* name) {
   return h5::read_double_attr(g, name);
 }
 
+// The stored metrics must be the table's: a library edited by hand (or damaged) is not trusted.
+void check_stored_metrics(const Multiplier& m) {
+  const ErrorMetrics c = compute_metrics(m.lut), &s = m.metrics;
+  const std::pair<const char*, std::pair<double, double>> fields[] = {
+      {"mae", {s.mae, c.mae}}, {"wce", {s.wce, c.wce}}, {"mre", {s.mre, c.mre}}, {"ep", {s.ep, c.ep}},
+      {"mse", {s.mse, c.mse}}, {"error_mean", {s.error_mean, c.error_mean}}, {"error_std", {s.error_std, c.error_std}}};
+  for (const auto& [field, v] : fields)
+    if (!(std::fabs(v.first - v.second) <= 1e-9 * std::max(1.0, std::fabs(v.second))))
+      throw InputError(fmt::format("multiplier '{}': stored {} = {} but its table gives {}", m.name, field, v.first,
+                                   v.second));
+}
+
 Multiplier read_multiplier(const H5::Group& root, const std::string& name) {
   H5::Group g = root.openGroup("multipliers/" + name);
   Multiplier m;
@@ -89,6 +101,8 @@ Multiplier read_multiplier(const H5::Group& root, const std::string& name) {
   e.mse = h5::read_double_attr(g, "mse");
   e.error_mean = h5::read_double_attr(g, "error_mean");
   e.error_std = h5::read_double_attr(g, "error_std");
+  check_table_range(m.lut, "lut", fmt::format("multiplier '{}'", name));
+  check_stored_metrics(m);
   return m;
 }
 

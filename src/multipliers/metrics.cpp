@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstdlib>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -87,15 +88,27 @@ const Multiplier& Library::exact() const {
 
 double Library::relative_power(const Multiplier& m) const { return m.power / exact().power; }
 
+void check_table_range(const std::vector<int32_t>& lut, const std::string& what, const std::string& where) {
+  for (size_t i = 0; i < lut.size(); ++i)
+    if (lut[i] < -kMaxTableMagnitude || lut[i] > kMaxTableMagnitude)
+      throw InputError(fmt::format("{}: {}: entry [{}][{}] (a = {}, w = {}) is {}, outside [-{}, {}]", what, where,
+                                   i / 256, i % 256, static_cast<int>(i / 256) - 128, static_cast<int>(i % 256) - 128,
+                                   lut[i], kMaxTableMagnitude, kMaxTableMagnitude));
+}
+
 void Library::validate(const std::string& what) const {
+  static const std::regex safe_name("[A-Za-z0-9_][A-Za-z0-9_.+-]*");
   std::vector<std::string> seen;
   for (const auto& m : multipliers) {
-    if (m.name.empty()) throw InputError(fmt::format("{}: a multiplier has an empty name", what));
+    if (!std::regex_match(m.name, safe_name))
+      throw InputError(fmt::format("{}: multiplier name '{}' may hold only letters, digits and _ . + - (and not "
+                                   "start with . + -)", what, m.name));
     if (std::find(seen.begin(), seen.end(), m.name) != seen.end())
       throw InputError(fmt::format("{}: multiplier name '{}' appears twice", what, m.name));
     seen.push_back(m.name);
     if (m.lut.size() != kTableSize)
       throw InputError(fmt::format("{}: multiplier '{}' has {} table entries, expected 256x256", what, m.name, m.lut.size()));
+    check_table_range(m.lut, what, fmt::format("multiplier '{}'", m.name));
     if (!std::isfinite(m.power) || m.power < 0)
       throw InputError(fmt::format("{}: multiplier '{}' has power {}, expected a finite number >= 0", what, m.name, m.power));
   }

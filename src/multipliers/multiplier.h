@@ -14,6 +14,13 @@
 namespace axnn::mult {
 
 constexpr int kTableSize = 256 * 256;
+// Largest |M(a, w)| a table may hold: an 8x8 multiplier's product needs 17 bits (sign-magnitude use
+// of an unsigned one reaches ±65025), and the int32 accumulation of up to 32767 such products cannot
+// overflow.
+constexpr int32_t kMaxTableMagnitude = 65536;
+
+// Throws InputError "<what>: <where>: ..." when an entry is out of range. `where` names the table.
+void check_table_range(const std::vector<int32_t>& lut, const std::string& what, const std::string& where);
 
 // Error statistics of a table against the exact product a*w over all 65,536 signed operand pairs.
 struct ErrorMetrics {
@@ -68,7 +75,8 @@ struct Library {
   const Multiplier& exact() const;
   // power / exact().power
   double relative_power(const Multiplier& m) const;
-  // Checks names are unique, tables are 256x256, powers finite and >= 0, and an exact one exists.
+  // Checks names are safe and unique, tables are 256x256 and in range, powers finite and >= 0, and
+  // an exact one exists.
   void validate(const std::string& what) const;
 };
 

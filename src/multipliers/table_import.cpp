@@ -87,9 +87,13 @@ std::vector<int32_t> read_csv_table(const std::string& path) {
     while (std::getline(ss, cell, ',')) {
       try {
         size_t used = 0;
-        long v = std::stol(cell, &used);
+        long long v = std::stoll(cell, &used);
         if (cell.find_first_not_of(" \t\r", used) != std::string::npos) throw std::invalid_argument(cell);
+        if (v < -kMaxTableMagnitude || v > kMaxTableMagnitude) throw std::out_of_range(cell);
         out.push_back(static_cast<int32_t>(v));
+      } catch (const std::out_of_range&) {
+        throw InputError(fmt::format("{}: row {}, column {}: {} is outside the table range [-{}, {}]", path, row,
+                                     cols + 1, cell, kMaxTableMagnitude, kMaxTableMagnitude));
       } catch (const std::exception&) {
         throw InputError(fmt::format("{}: row {}, column {}: '{}' is not an integer", path, row, cols + 1, cell));
       }
@@ -136,6 +140,7 @@ Multiplier import_table(const std::string& path, const TableInfo& info) {
   if (!info.power) throw UsageError(fmt::format("{}: no power given (use --power or a sidecar with 'power:')", path));
   if (!std::isfinite(*info.power) || *info.power < 0)
     throw UsageError(fmt::format("{}: power {} is not a finite number >= 0", path, *info.power));
+  check_table_range(raw, path, "table");
   Multiplier m;
   m.name = info.name.empty() ? std::filesystem::path(path).stem().string() : info.name;
   m.is_signed = info.is_signed;

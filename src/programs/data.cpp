@@ -18,9 +18,13 @@ int main(int argc, char** argv) {
   program.app().add_option("dataset", name, "mnist, fashion-mnist or cifar10")->required()->check(CLI::IsMember(data::dataset_names()));
   program.app().add_option("folder", folder, "Folder with the original files")->required();
   program.app().add_option("-o,--output", out, "Dataset artifact to write")->required();
-  program.app().add_option("--val-fraction", options.val_fraction, "Share of train kept apart for validation")->capture_default_str();
-  program.app().add_option("--limit-train", options.limit_train, "Keep a seeded subset of this many training images (0: all)");
-  program.app().add_option("--limit-test", options.limit_test, "Keep a seeded subset of this many test images (0: all)");
+  program.app().add_option("--val-fraction", options.val_fraction, "Share of train kept apart for validation")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99));
+  program.app().add_option("--limit-train", options.limit_train, "Keep a seeded subset of this many training images (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  program.app().add_option("--limit-test", options.limit_test, "Keep a seeded subset of this many test images (0: all)")
+      ->check(CLI::NonNegativeNumber);
   program.app().add_flag("--no-verify", no_verify, "Import files whose checksum differs from the published one (warns)");
   return program.run(argc, argv, [&] {
     options.seed = program.seed();

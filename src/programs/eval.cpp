@@ -1,4 +1,6 @@
 // axnn-eval: accuracy, loss and per-class accuracy of a checkpoint on one split.
+#include <cmath>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/program.h"
@@ -35,6 +37,8 @@ int main(int argc, char** argv) {
     const torch::Device device(selected_device());
     c.model->to(device);
     const train::Metrics m = train::evaluate_split(*c.model, d, train::split(d, split), batch_size, device);
+    if (!std::isfinite(m.loss))
+      throw Error(fmt::format("{}: the {} loss is {} (the model's outputs are not finite)", model, split, m.loss));
     spdlog::info("{} accuracy {:.2f}% (loss {:.4f}, {} images)", split, m.accuracy, m.loss, m.samples);
     nlohmann::json config = {{"split", split}, {"mode", mode.empty() ? "stored" : mode}, {"batch_size", batch_size}};
     nlohmann::json result = train::to_json(m, d.classes);

@@ -12,6 +12,7 @@
 #include "config/spec.h"
 #include "method/step_configs.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "experiment/experiment_config.h"
 #include "multipliers/families.h"
 #include "multipliers/sources.h"
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
     for (const auto& [n, spec] : all_specs()) {
       std::string text = schema_text(n, *spec);
       if (n == name) std::cout << text;
-      if (!write_dir.empty()) std::ofstream(std::filesystem::path(write_dir) / (n + ".schema.json")) << text;
+      if (!write_dir.empty()) write_file_atomic((std::filesystem::path(write_dir) / (n + ".schema.json")).string(), text);
       if (!check_dir.empty()) {
         std::filesystem::path file = std::filesystem::path(check_dir) / (n + ".schema.json");
         std::ifstream in(file);

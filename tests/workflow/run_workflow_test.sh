@@ -118,6 +118,38 @@ PY
 sm --configfile $tiny > "$out/run2.txt" 2>&1 || fail "second run"
 grep -q "Nothing to be done" "$out/run2.txt" || { cat "$out/run2.txt"; fail "second run did work"; }
 
+# Reproducible: a second, independent run of the whole tiny workflow gives artifacts of the same content
+# (axnn-diff: provenance and timings aside) and the same summary.
+"$snakemake" --cores 2 --config results_root="$out/again" --configfile $tiny > "$out/again.txt" 2>&1 \
+  || { cat "$out/again.txt"; fail "independent second run"; }
+n=0
+while IFS= read -r f; do
+  rel=${f#"$t/"}
+  "$AXNN_BIN/axnn-diff" "$f" "$out/again/tiny/$rel" > "$out/diff.txt" 2>&1 || { cat "$out/diff.txt"; fail "$rel differs between two runs"; }
+  n=$((n + 1))
+done < <(find "$t" -name "*.h5" | sort)
+(( n >= 23 )) || fail "only $n artifacts compared"
+cmp -s "$t/summary.csv" "$out/again/tiny/summary.csv" || fail "the summaries of two runs differ"
+echo "two runs: $n artifacts with the same content"
+
+# Shell metacharacters and spaces in every path a config carries reach the programs as one argument
+# each and run nothing: results_root, the data set's folder, a library source.
+weird="$out/we ird;\$(touch $out/PWNED)\`touch $out/PWNED2\`'q"
+mkdir -p "$weird"
+ln -s /usr/share/datasets/fashion-mnist "$weird/fm data"
+cp tests/workflow/tiny-library.yaml "$weird/lib rary.yaml"
+cat > "$out/weird.yaml" <<EOF
+experiment: weird
+dataset: {source: "$weird/fm data", limit_train: 100, limit_test: 50}
+library: {sources: [{builtin: "$weird/lib rary.yaml"}]}
+steps: [{name: baseline, kind: baseline}]
+EOF
+"$snakemake" --cores 2 --configfile "$out/weird.yaml" --config results_root="$weird/res" -- \
+  "$weird/res/weird/library.h5" "$weird/res/weird/dataset.h5" > "$out/weird.txt" 2>&1 \
+  || { cat "$out/weird.txt"; fail "paths with shell metacharacters"; }
+[[ -s "$weird/res/weird/library.h5" && -s "$weird/res/weird/dataset.h5" ]] || fail "weird paths: outputs missing"
+[[ ! -e "$out/PWNED" && ! -e "$out/PWNED2" ]] || fail "a config value was run by the shell"
+
 # Changing a step's settings re-runs that step and what depends on it, nothing upstream.
 sed 's/optimizer: {lr: 0.01}, lambda: 0.2}/optimizer: {lr: 0.02}, lambda: 0.2}/' $tiny > "$out/tiny-lr.yaml"
 sm -n --configfile "$out/tiny-lr.yaml" > "$out/dry.txt" 2>&1 || { cat "$out/dry.txt"; fail "dry run with a changed setting"; }

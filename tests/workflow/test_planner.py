@@ -102,7 +102,7 @@ def test_sensitivity_and_assign_only_without_a_noise_step():
     assert plan.inputs[5] == {"matching": 4, "sensitivity": 2}
     assert plan.inputs[6] == {"matching": 5, "model": 1}
     assert [plan.step_point(i, plan.points[0]) for i in range(8)] == ["base"] * 5 + ["assign.budget-0.4"] * 3
-    cmd = shlex.split(plan.command(5, "assign.budget-0.4", plan.step_inputs(5, "assign.budget-0.4"), "out.h5", 1, "bin"))
+    cmd = shlex.split(plan.command(5, "assign.budget-0.4", plan.step_inputs(5, "assign.budget-0.4"), "out.h5", "bin"))
     assert cmd[0] == "bin/axnn-assign" and "-s" in cmd and "--seed" not in cmd
     assert "budget=0.4" in cmd
 
@@ -113,12 +113,14 @@ def test_commands_quote_every_value():
     cfg["steps"][2]["modules"] = ["conv1", "fc1"]
     plan = plan_of(cfg)
     point = plan.step_point(2, plan.points[0])
-    cmd = plan.command(2, point, plan.step_inputs(2, point), "o u t.h5", 2, "b in")
+    cfg["steps"][2]["threads"] = 7
+    cmd = plan.command(2, point, plan.step_inputs(2, point), "o u t.h5", "b in")
     args = shlex.split(cmd)
     assert args[:3] == ["b in/axnn-noise", "-o", "o u t.h5"]
     assert "my results/$(touch pwned)/lenet5-fmnist/base/quant.h5" in args
     assert args[args.index("--modules") + 1] == "conv1,fc1"
     assert "lambda=0.1" in args and args[args.index("--seed") + 1] == "0"
+    assert args[args.index("--threads") + 1] == "7"  # the configured count, whatever Snakemake grants
 
 
 # ---- rejected configs: the config file and the key are named ----

@@ -185,16 +185,19 @@ class Plan:
         layers, inputs' steps. A rule parameter, so that changing any of it re-runs the step."""
         s, point = self.steps[i], self.point_of[i][point_name_]
         return json.dumps({"kind": s["kind"], "settings": self.step_settings(i, point), "modules": s["modules"],
+                           "threads": s["threads"],
                            "seed": point.get("seed", self.config["seed"]), "from": s["from"],
                            "arch": point.get("model", self.config["model"]["arch"]),
                            "inputs": {k: self.steps[j]["name"] for k, j in self.inputs[i].items()}}, sort_keys=True)
 
-    def command(self, i, point_name_, files, output, threads, bin_dir):
-        """The step's shell command, every value quoted."""
+    def command(self, i, point_name_, files, output, bin_dir):
+        """The step's shell command, every value quoted. It runs with the step's configured `threads`,
+        never the fewer Snakemake may grant on a smaller machine: training results depend on the thread
+        count, and the same config must give the same artifacts on a laptop and on a cluster."""
         s, point = self.steps[i], self.point_of[i][point_name_]
         kind = self.kind(i)
         arch = point.get("model", self.config["model"]["arch"])
-        cmd = [os.path.join(bin_dir, f"axnn-{kind.program}"), "-o", output, "--threads", str(threads)]
+        cmd = [os.path.join(bin_dir, f"axnn-{kind.program}"), "-o", output, "--threads", str(s["threads"])]
         if kind.reads_dataset:
             cmd += ["-d", files["dataset"]]
         cmd += kind.args(Call(step=s, files=files, point=point, arch=arch))

@@ -43,8 +43,8 @@ def step_signature(i, wildcards):
     return PLAN.signature(i, wildcards.point)
 
 
-def step_command(i, wildcards, input, output, threads):
-    return PLAN.command(i, wildcards.point, dict(input.items()), output[0], threads, BIN)
+def step_command(i, wildcards, input, output):
+    return PLAN.command(i, wildcards.point, dict(input.items()), output[0], BIN)
 
 
 def report_inputs(wildcards):

@@ -145,7 +145,7 @@ TEST(Artifact, ExceptionMidWriteLeavesNothingAtFinalPath) {
     ArtifactWriter w(path, "model", 1, sample_provenance());
     H5::Group root = w.root();
     h5::write_dataset(root, "x", std::vector<float>(1000, 1.0f), {1000});
-    EXPECT_TRUE(std::filesystem::exists(w.temp_path()));
+    EXPECT_FALSE(std::filesystem::exists(path));  // built in memory; nothing on disk before commit()
     throw std::runtime_error("simulated failure");
   } catch (const std::runtime_error&) {
   }

@@ -1,0 +1,107 @@
+#include "core/temp_files.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace axnn {
+namespace {
+
+// Fixed storage the signal handler can walk without allocating: a slot is in use while its flag is set.
+constexpr int kSlots = 64;
+constexpr size_t kPathMax = 4096;
+struct Slot {
+  std::atomic<bool> used{false};
+  char path[kPathMax];
+};
+std::array<Slot, kSlots> slots;
+std::mutex slot_mutex;
+
+void on_signal(int sig) {
+  for (auto& s : slots)
+    if (s.used.load()) ::unlink(s.path);  // async-signal-safe
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+int acquire(const std::string& path) {
+  if (path.size() >= kPathMax) return -1;
+  std::lock_guard<std::mutex> lock(slot_mutex);
+  for (int i = 0; i < kSlots; ++i)
+    if (!slots[i].used.load()) {
+      std::memcpy(slots[i].path, path.c_str(), path.size() + 1);
+      slots[i].used.store(true);
+      return i;
+    }
+  return -1;  // more than 64 files at once: still removed on failure, not on a signal
+}
+
+bool process_alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+}  // namespace
+
+void install_temp_file_cleanup() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  });
+}
+
+TempFile::TempFile(const std::string& final_path) {
+  const fs::path p(final_path);
+  std::random_device rd;
+  path_ = (p.parent_path() / fmt::format(".{}.{}-{:08x}.partial", p.filename().string(), getpid(), rd())).string();
+  slot_ = acquire(path_);
+}
+
+TempFile::~TempFile() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  fs::remove(path_, ec);
+  release();
+}
+
+void TempFile::release() {
+  if (slot_ >= 0) slots[slot_].used.store(false);
+  slot_ = -1;
+  path_.clear();
+}
+
+void remove_stale_temp_files(const std::string& final_path) {
+  const fs::path p(final_path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  const std::string prefix = "." + p.filename().string() + ".";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string suffix = ".partial";
+    if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string rest = name.substr(prefix.size());
+    char* end = nullptr;
+    const long pid = std::strtol(rest.c_str(), &end, 10);
+    if (end == rest.c_str() || *end != '-' || process_alive(pid)) continue;
+    std::error_code rm;
+    if (fs::remove(e.path(), rm)) spdlog::info("removed {} left by an interrupted run (pid {})", e.path().string(), pid);
+  }
+}
+
+}  // namespace axnn
