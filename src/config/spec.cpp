@@ -58,7 +58,8 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 
 std::string shown(const json& v) {
-  std::string s = v.dump();
+  // YAML may carry bytes that are not UTF-8: show them replaced rather than fail while reporting.
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
@@ -232,9 +233,23 @@ double to_double(const YAML::Node& node) {
   }
 }
 
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    i += n;
+  }
+  return true;
+}
+
 // YAML 1.2 core schema for plain scalars.
 json scalar_to_json(const YAML::Node& node) {
   const std::string& s = node.Scalar();
+  if (!valid_utf8(s)) throw BadValue{node.Mark(), "the value is not valid UTF-8"};
   if (node.Tag() == "!") return s;  // quoted
   static const std::regex null_re("^(~|null|Null|NULL|)$");
   static const std::regex true_re("^(true|True|TRUE)$");
@@ -271,6 +286,7 @@ json yaml_to_json(const YAML::Node& node) {
       json out = json::object();
       for (const auto& kv : node) {
         const std::string key = kv.first.as<std::string>();
+        if (!valid_utf8(key)) throw BadValue{kv.first.Mark(), "a key is not valid UTF-8"};
         if (out.contains(key)) throw BadValue{kv.first.Mark(), fmt::format("key '{}' is given twice", key)};
         out[key] = yaml_to_json(kv.second);
       }

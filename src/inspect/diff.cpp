@@ -86,7 +86,8 @@ class Differ {
       if (!jb.contains(k)) {
         add(fmt::format("{} @{}: only in the first", path, k));
       } else if (strip(v) != strip(jb[k])) {
-        std::string sa = strip(v).dump(), sb = strip(jb[k]).dump();
+        std::string sa = strip(v).dump(-1, ' ', false, json::error_handler_t::replace);
+        std::string sb = strip(jb[k]).dump(-1, ' ', false, json::error_handler_t::replace);
         if (sa.size() > 80) sa = sa.substr(0, 77) + "...";
         if (sb.size() > 80) sb = sb.substr(0, 77) + "...";
         add(fmt::format("{} @{}: {} vs {}", path, k, sa, sb));

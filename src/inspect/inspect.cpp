@@ -54,7 +54,9 @@ std::string shape_text(const json& shape) {
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string value_text(const json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 void render_table(std::ostringstream& os, const json& table) {
   const json& columns = table["columns"];
@@ -109,7 +111,7 @@ std::string render_text(const json& d) {
   for (const auto& in : d["inputs"])
     os << fmt::format("    {} ({}, {})\n", value_text(in.value("path", "?")), value_text(in.value("kind", "?")),
                       value_text(in.value("hash", "?")));
-  os << "  config: " << d["config"].dump() << "\n";
+  os << "  config: " << d["config"].dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   os << "\ncontent\n";
   for (const auto& e : d["content"]) {
     if (e["type"] == "dataset") {

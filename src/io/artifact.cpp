@@ -174,20 +174,24 @@ ArtifactInfo probe_artifact(const std::string& path) {
   } catch (const H5::Exception& e) {
     throw InputError(fmt::format("{}: cannot open HDF5 file ({})", path, e.getDetailMsg()));
   }
-  H5::Group r = f.openGroup("/");
-  if (!h5::has_attr(r, "axnn_kind"))
-    throw InputError(fmt::format("{}: an HDF5 file, but not an axnn artifact (no root attribute 'axnn_kind')", path));
   ArtifactInfo info;
   info.path = path;
   try {
+    H5::Group r = f.openGroup("/");
+    if (!h5::has_attr(r, "axnn_kind"))
+      throw InputError(fmt::format("{}: an HDF5 file, but not an axnn artifact (no root attribute 'axnn_kind')", path));
     info.kind = h5::read_string_attr(r, "axnn_kind");
     info.schema_version = static_cast<int>(h5::read_int_attr(r, "schema_version"));
     info.created_by = h5::read_json_attr(r, "created_by");
     info.config = h5::read_json_attr(r, "config");
     info.inputs = h5::read_json_attr(r, "inputs");
     info.seed = static_cast<uint64_t>(h5::read_int_attr(r, "seed"));
+  } catch (const H5::Exception& e) {  // a damaged file: HDF5 fails inside its own structures
+    throw InputError(fmt::format("{}: damaged HDF5 file ({} in {})", path, e.getDetailMsg(), e.getFuncName()));
   } catch (const InputError& e) {
-    throw InputError(fmt::format("{}: malformed axnn artifact: {}", path, e.what()));
+    const std::string what = e.what();
+    if (what.rfind(path, 0) == 0) throw;
+    throw InputError(fmt::format("{}: malformed axnn artifact: {}", path, what));
   }
   return info;
 }
@@ -200,7 +204,11 @@ Artifact Artifact::open(const std::string& path, const std::string& expected_kin
   if (info.schema_version != supported_version)
     throw InputError(fmt::format("{}: kind '{}' has schema version {}, but this axnn ({}) reads version {}", path,
                                  info.kind, info.schema_version, build_version(), supported_version));
-  return Artifact(std::move(info), H5::H5File(path, H5F_ACC_RDONLY));
+  try {
+    return Artifact(std::move(info), H5::H5File(path, H5F_ACC_RDONLY));
+  } catch (const H5::Exception& e) {
+    throw InputError(fmt::format("{}: cannot open HDF5 file ({})", path, e.getDetailMsg()));
+  }
 }
 
 }  // namespace axnn

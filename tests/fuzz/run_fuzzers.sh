@@ -30,25 +30,26 @@ PY
 c=$(corpus evo_header)
 evo=${AXNN_EVOAPPROXLIB:-$src/../shared/evoapproxlib}
 if [[ -d "$evo/multiplers" ]]; then
-  find "$evo/multiplers" -name "*.c" | head -20 | while read -r f; do cp "$f" "$c/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+  while IFS= read -r f; do cp "$f" "$c/$(basename "$(dirname "$f")")-$(basename "$f")"; done \
+    < <(find "$evo/multiplers" -name "*.c")
 fi
 printf '// MAE = 1.0\n// PDK45_PWR = 0.3 mW\n#include <stdint.h>\nint16_t mul8s_T(int8_t A, int8_t B) { return A * B; }\n' > "$c/seed.c"
 # YAML: the shipped experiment and library configs.
 c=$(corpus config)
 cp "$src"/workflows/configs/*.yaml "$src"/tests/workflow/*.yaml "$c/"
-# Artifacts: a small library and dataset made by the sanitized programs themselves.
+# Artifacts: fuzz_artifact edits valid artifacts it makes itself; its inputs are edit lists.
 c=$(corpus artifact)
-if [[ -x "$bin/../bin/axnn-mult" ]]; then
-  printf 'name: s\nmultipliers: [{family: drum, k: 4}]\n' > "$work/small.yaml"
-  "$bin/../bin/axnn-mult" build -c "$work/small.yaml" -o "$c/library.h5" > /dev/null 2>&1
-fi
+printf '\x00\x00\x01\x01\x00' > "$c/library-attribute"
+printf '\x01\x03\x03\x05\x02\x07' > "$c/dataset-shape"
 
+findings=${AXNN_FUZZ_FINDINGS:-$bin/findings}   # inputs that failed stay here for a rerun
+mkdir -p "$findings"
 status=0
 for target in idx table evo_header config artifact; do
   n=$(ls "$work/corpus/$target" | wc -l)
   echo "fuzz_$target: $seconds s from $n seed inputs"
   if ! "$bin/fuzz_$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
-       -artifact_prefix="$work/" "$work/corpus/$target" > "$work/$target.log" 2>&1; then
+       -artifact_prefix="$findings/" "$work/corpus/$target" > "$work/$target.log" 2>&1; then
     tail -40 "$work/$target.log"; echo "FAIL: fuzz_$target found a problem"; status=1
   fi
   grep -E "stat::number_of_executed_units|stat::new_units_added" "$work/$target.log" | tr '\n' ' '; echo
