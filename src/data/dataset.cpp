@@ -191,8 +191,26 @@ Dataset import_dataset(const std::string& name, const std::string& folder, const
   return d;
 }
 
+const KindFields& dataset_fields() {
+  static const KindFields fields{
+      kDatasetKind, kDatasetSchemaVersion,
+      {attr("name", FieldType::String, "mnist, fashion-mnist or cifar10"),
+       attr("classes", FieldType::Json, "class names").json("array"),
+       attr("num_classes", FieldType::Int, "number of classes").min(1),
+       attr("mean", FieldType::Json, "per-channel mean of the training pixels in [0, 1]").json("array"),
+       attr("std", FieldType::Json, "per-channel std of the training pixels in [0, 1]").json("array"),
+       attr("verified_files", FieldType::Json, "files whose checksum matched a published one").json("array"),
+       dataset("train/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W"),
+       dataset("train/labels", FieldType::Int32, {-1}, "class index per image").min(0),
+       dataset("val/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W"),
+       dataset("val/labels", FieldType::Int32, {-1}, "class index per image").min(0),
+       dataset("test/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W"),
+       dataset("test/labels", FieldType::Int32, {-1}, "class index per image").min(0)}};
+  return fields;
+}
+
 void write_dataset(const std::string& path, const Dataset& d, const Provenance& provenance) {
-  ArtifactWriter w(path, kDatasetKind, kDatasetSchemaVersion, provenance);
+  ArtifactWriter w(path, dataset_fields(), provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "name", d.name);
   h5::write_json_attr(root, "classes", d.classes);
@@ -207,7 +225,7 @@ void write_dataset(const std::string& path, const Dataset& d, const Provenance& 
 }
 
 Dataset read_dataset(const std::string& path) {
-  Artifact a = Artifact::open(path, kDatasetKind, kDatasetSchemaVersion);
+  Artifact a = Artifact::open(path, dataset_fields());
   H5::Group root = a.root();
   Dataset d;
   a.read([&] {

@@ -12,6 +12,8 @@ namespace axnn::data {
 
 constexpr const char* kDatasetKind = "dataset";
 constexpr int kDatasetSchemaVersion = 1;
+// The kind's fields, declared once (io/fields.h): checked when written and when read.
+const KindFields& dataset_fields();
 
 struct Dataset {
   std::string name;  // mnist | fashion-mnist | cifar10

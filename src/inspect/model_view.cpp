@@ -14,7 +14,7 @@ void register_model_view() {
     H5::Group root = file.openGroup("/");
     json rows = json::array();
     int64_t total_ops = 0;
-    auto names = h5::read_json_attr(root, "approx_layers");
+    auto names = h5::read_json_attr(root, "layer_names");
     for (const auto& n : names) total_ops += h5::read_int_attr(root.openGroup("layers/" + n.get<std::string>()), "opcount");
     for (const auto& n : names) {
       H5::Group g = root.openGroup("layers/" + n.get<std::string>());

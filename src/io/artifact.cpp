@@ -130,6 +130,11 @@ ArtifactWriter::ArtifactWriter(std::string final_path, std::string kind, int sch
   h5::write_attr(r, "seed", provenance.seed);
 }
 
+ArtifactWriter::ArtifactWriter(std::string final_path, const KindFields& fields, const Provenance& provenance)
+    : ArtifactWriter(std::move(final_path), fields.kind, fields.schema_version, provenance) {
+  fields_ = &fields;
+}
+
 ArtifactWriter::~ArtifactWriter() {
   if (committed_) return;
   try {
@@ -140,6 +145,13 @@ ArtifactWriter::~ArtifactWriter() {
 }
 
 void ArtifactWriter::commit() {
+  if (fields_) {
+    try {
+      check_fields(root(), *fields_, final_path_);
+    } catch (const InputError& e) {  // a writer that breaks its own kind's declaration: a bug
+      throw Error(fmt::format("internal error, nothing written: {} (the {} declaration)", e.what(), fields_->kind));
+    }
+  }
   std::vector<char> image;
   try {
     file_.flush(H5F_SCOPE_GLOBAL);
@@ -194,6 +206,12 @@ ArtifactInfo probe_artifact(const std::string& path) {
     throw InputError(fmt::format("{}: malformed axnn artifact: {}", path, what));
   }
   return info;
+}
+
+Artifact Artifact::open(const std::string& path, const KindFields& fields) {
+  Artifact a = open(path, fields.kind, fields.schema_version);
+  check_fields(a.root(), fields, path);
+  return a;
 }
 
 Artifact Artifact::open(const std::string& path, const std::string& expected_kind, int supported_version) {

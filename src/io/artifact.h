@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/temp_files.h"
+#include "io/fields.h"
 
 namespace axnn {
 
@@ -43,6 +44,8 @@ struct Provenance {
 class ArtifactWriter {
  public:
   ArtifactWriter(std::string final_path, std::string kind, int schema_version, const Provenance& provenance);
+  // A writer of a declared kind: commit() checks the written content against the declaration.
+  ArtifactWriter(std::string final_path, const KindFields& fields, const Provenance& provenance);
   ~ArtifactWriter();
   ArtifactWriter(const ArtifactWriter&) = delete;
   ArtifactWriter& operator=(const ArtifactWriter&) = delete;
@@ -59,6 +62,7 @@ class ArtifactWriter {
   std::string final_path_;
   TempFile temp_;  // declared before file_: the file is closed before the temporary is removed
   H5::H5File file_;
+  const KindFields* fields_ = nullptr;
   bool committed_ = false;
 };
 
@@ -82,6 +86,8 @@ class Artifact {
  public:
   // Throws InputError naming the file, the expected and the found kind/version on a mismatch.
   static Artifact open(const std::string& path, const std::string& expected_kind, int supported_version);
+  // Also checks every declared field (type, shape, range, finiteness), naming the file and the field.
+  static Artifact open(const std::string& path, const KindFields& fields);
 
   const ArtifactInfo& info() const { return info_; }
   H5::H5File& file() { return file_; }

@@ -71,8 +71,35 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
   return out;
 }
 
+const KindFields& matching_fields() {
+  static const KindFields fields{
+      kMatchingKind, kMatchingSchemaVersion,
+      {attr("model_sha256", FieldType::String, "content hash of the sampled model"),
+       attr("library_sha256", FieldType::String, "content hash of the library"),
+       attr("strategy", FieldType::String, "tolerance (axnn-match) or budget (axnn-assign)"),
+       attr("relative_energy", FieldType::Float, "E_rel = sum ops share * P / P_exact").min(0),
+       attr("multipliers", FieldType::Json, "candidate names, in column order").json("array"),
+       attr("assignment", FieldType::Json, "criterion, objective, budget, predicted cost (axnn-assign)").json("object").optional(),
+       attr("layer_names", FieldType::Json, "the layers, in row order").json("array"),
+       dataset("predicted_std", FieldType::Float64, {-1, -1}, "predicted output error std [layer, multiplier]").min(0),
+       dataset("relative_power", FieldType::Float64, {-1}, "P / P_exact per multiplier").min(0),
+       dataset("front", FieldType::Float64, {-1, 2}, "predicted Pareto front (E_rel, predicted cost)").optional(),
+       attr("layers/*/fan_in", FieldType::Int, "products per output value").min(1),
+       attr("layers/*/opcount", FieldType::Int, "multiplications per image").min(0),
+       attr("layers/*/ops_share", FieldType::Float, "share of the network's multiplications").min(0).max(1),
+       attr("layers/*/sigma", FieldType::Float, "noise tolerance sigma_l"),
+       attr("layers/*/output_std", FieldType::Float, "std of the exact integer outputs").min(0),
+       attr("layers/*/max_std", FieldType::Float, "tolerance: output_std * |sigma_l|").min(0),
+       attr("layers/*/multiplier", FieldType::String, "the chosen multiplier"),
+       attr("layers/*/multiplier_index", FieldType::Int, "its column").min(0),
+       attr("layers/*/predicted_std", FieldType::Float, "its predicted error std").min(0),
+       attr("layers/*/relative_power", FieldType::Float, "its P / P_exact").min(0),
+       attr("layers/*/measured_std", FieldType::Float, "its error std measured on the sampled operands").min(0).optional()}};
+  return fields;
+}
+
 void write_matching(const std::string& path, const Matching& m, const Provenance& provenance) {
-  ArtifactWriter w(path, kMatchingKind, kMatchingSchemaVersion, provenance);
+  ArtifactWriter w(path, matching_fields(), provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "model_sha256", m.model_hash);
   h5::write_attr(root, "library_sha256", m.library_hash);
@@ -111,7 +138,7 @@ void write_matching(const std::string& path, const Matching& m, const Provenance
 }
 
 Matching read_matching(const std::string& path) {
-  Artifact a = Artifact::open(path, kMatchingKind, kMatchingSchemaVersion);
+  Artifact a = Artifact::open(path, matching_fields());
   H5::Group root = a.root();
   Matching m;
   a.read([&] {

@@ -16,6 +16,8 @@ namespace axnn::method {
 
 constexpr const char* kMatchingKind = "matching";
 constexpr int kMatchingSchemaVersion = 1;
+// The kind's fields, declared once (io/fields.h): checked when written and when read.
+const KindFields& matching_fields();
 
 struct LayerMatch {
   std::string name;

@@ -17,8 +17,30 @@ Histogram histogram(const int8_t* values, size_t n) {
   return h;
 }
 
+const KindFields& refs_fields() {
+  static const KindFields fields{
+      kRefsKind, kRefsSchemaVersion,
+      {attr("model_sha256", FieldType::String, "content hash of the model the operands were sampled from"),
+       attr("images", FieldType::Int, "images sampled").min(1),
+       attr("layer_names", FieldType::Json, "the layers, in order").json("array"),
+       attr("layers/*/kind", FieldType::String, "conv2d or linear"),
+       attr("layers/*/fan_in", FieldType::Int, "products per output value (K)").min(1),
+       attr("layers/*/opcount", FieldType::Int, "multiplications per image").min(0),
+       attr("layers/*/out_channels", FieldType::Int, "output channels").min(1),
+       attr("layers/*/groups", FieldType::Int, "convolution groups").min(1),
+       attr("layers/*/sigma", FieldType::Float, "the layer's noise tolerance sigma_l"),
+       attr("layers/*/output_std", FieldType::Float, "std of the exact integer outputs").min(0),
+       attr("layers/*/rows_seen", FieldType::Int, "operand rows seen (the kept rows are a seeded subset)").min(0),
+       dataset("layers/*/rows", FieldType::Int8, {-1, -1}, "integer activation operands, one receptive field per row"),
+       dataset("layers/*/row_group", FieldType::Int32, {-1}, "group of each row").min(0).optional(),
+       dataset("layers/*/weights", FieldType::Int8, {-1, -1}, "integer weight operands [out_channels, fan_in]"),
+       dataset("layers/*/weight_hist", FieldType::Int64, {256}, "counts of weights -128..127").min(0),
+       dataset("layers/*/act_hist", FieldType::Int64, {256}, "counts of activation operands -128..127").min(0)}};
+  return fields;
+}
+
 void write_refs(const std::string& path, const Refs& refs, const Provenance& provenance) {
-  ArtifactWriter w(path, kRefsKind, kRefsSchemaVersion, provenance);
+  ArtifactWriter w(path, refs_fields(), provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "model_sha256", refs.model_hash);
   h5::write_attr(root, "images", refs.images);
@@ -47,7 +69,7 @@ void write_refs(const std::string& path, const Refs& refs, const Provenance& pro
 }
 
 Refs read_refs(const std::string& path) {
-  Artifact a = Artifact::open(path, kRefsKind, kRefsSchemaVersion);
+  Artifact a = Artifact::open(path, refs_fields());
   H5::Group root = a.root();
   Refs refs;
   a.read([&] {

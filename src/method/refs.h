@@ -14,6 +14,8 @@ namespace axnn::method {
 
 constexpr const char* kRefsKind = "refs";
 constexpr int kRefsSchemaVersion = 1;
+// The kind's fields, declared once (io/fields.h): checked when written and when read.
+const KindFields& refs_fields();
 
 using Histogram = std::array<int64_t, 256>;  // counts of the values -128..127, index v + 128
 

@@ -10,11 +10,31 @@ namespace axnn::method {
 
 using nlohmann::json;
 
+const KindFields& sensitivity_fields() {
+  static const KindFields fields{
+      kSensitivityKind, kSensitivitySchemaVersion,
+      {attr("model_sha256", FieldType::String, "content hash of the model"),
+       attr("samples", FieldType::Int, "training images the loss is averaged over").min(1),
+       attr("iterations", FieldType::Int, "Rademacher draws").min(0),
+       attr("converged", FieldType::Int, "1: the tolerance was met").min(0).max(1),
+       attr("layer_names", FieldType::Json, "the layers, in order").json("array"),
+       attr("layers/*/weight_numel", FieldType::Int, "weights").min(1),
+       attr("layers/*/opcount", FieldType::Int, "multiplications per image").min(0),
+       attr("layers/*/weight_trace", FieldType::Float, "Tr(H_w)"),
+       attr("layers/*/weight_trace_se", FieldType::Float, "its standard error").min(0),
+       attr("layers/*/weight_avg_trace", FieldType::Float, "Tr(H_w) per weight"),
+       attr("layers/*/output_trace", FieldType::Float, "Tr(H_y), mean over images"),
+       attr("layers/*/output_trace_se", FieldType::Float, "its standard error").min(0),
+       attr("layers/*/output_scale", FieldType::Float, "s_a * s_w").min(0),
+       attr("layers/*/sigma", FieldType::Float, "the layer's sigma_l")}};
+  return fields;
+}
+
 void write_sensitivity(const std::string& path, const Sensitivity& s, const Provenance& provenance) {
   for (const auto& l : s.layers)
     if (!std::isfinite(l.weight_trace) || !std::isfinite(l.output_trace))
       throw Error(fmt::format("{}: layer {}: the Hessian trace estimate is not finite; nothing written", path, l.name));
-  ArtifactWriter w(path, kSensitivityKind, kSensitivitySchemaVersion, provenance);
+  ArtifactWriter w(path, sensitivity_fields(), provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "model_sha256", s.model_hash);
   h5::write_attr(root, "samples", s.samples);
@@ -39,7 +59,7 @@ void write_sensitivity(const std::string& path, const Sensitivity& s, const Prov
 }
 
 Sensitivity read_sensitivity(const std::string& path) {
-  Artifact a = Artifact::open(path, kSensitivityKind, kSensitivitySchemaVersion);
+  Artifact a = Artifact::open(path, sensitivity_fields());
   H5::Group root = a.root();
   Sensitivity s;
   a.read([&] {

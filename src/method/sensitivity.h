@@ -11,6 +11,8 @@ namespace axnn::method {
 
 constexpr const char* kSensitivityKind = "sensitivity";
 constexpr int kSensitivitySchemaVersion = 1;
+// The kind's fields, declared once (io/fields.h): checked when written and when read.
+const KindFields& sensitivity_fields();
 
 struct LayerSensitivity {
   std::string name;

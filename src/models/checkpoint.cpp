@@ -26,6 +26,7 @@ std::map<std::string, torch::Tensor> state(torch::nn::Module& m) {
   return out;
 }
 
+
 void write_layer(H5::Group& root, const std::string& name, nn::ApproxLayer& layer) {
   H5::Group g = h5::ensure_group(root, "layers/" + name);
   h5::write_attr(g, "kind", dynamic_cast<nn::ApproxConv2dImpl*>(&layer) ? "conv2d" : "linear");
@@ -54,7 +55,7 @@ void measure_opcounts(Model& m, const ModelOptions& o) {
 void save_checkpoint(const std::string& path, const Checkpoint& c, const Provenance& provenance) {
   Model& m = *c.model;
   measure_opcounts(m, c.options);
-  ArtifactWriter w(path, kModelKind, kModelSchemaVersion, provenance);
+  ArtifactWriter w(path, model_fields(), provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "architecture", c.arch);
   h5::write_json_attr(root, "model_options", to_json(c.options));
@@ -64,7 +65,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, const Provena
     names.push_back(name);
     write_layer(root, name, *layer);
   }
-  h5::write_json_attr(root, "approx_layers", names);
+  h5::write_json_attr(root, "layer_names", names);
   for (const auto& [name, t] : state(m)) write_tensor(root, "params/" + name, t);
   w.commit();
 }
@@ -124,7 +125,7 @@ void load_content(H5::Group& root, Checkpoint& c) {
 }  // namespace
 
 Checkpoint load_checkpoint(const std::string& path) {
-  Artifact a = Artifact::open(path, kModelKind, kModelSchemaVersion);
+  Artifact a = Artifact::open(path, model_fields());
   H5::Group root = a.root();
   Checkpoint c;
   a.read([&] {

@@ -2,6 +2,8 @@
 // and per approximate layer its kind, fan_in, opcount, mode, scales, sigma/mu, multiplier and table.
 #pragma once
 
+#include "models/model_artifact.h"
+
 #include <memory>
 #include <string>
 
@@ -10,8 +12,6 @@
 
 namespace axnn::models {
 
-constexpr const char* kModelKind = "model";
-constexpr int kModelSchemaVersion = 1;
 
 struct Checkpoint {
   std::string arch;

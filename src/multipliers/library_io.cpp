@@ -110,9 +110,41 @@ const json kColumns = {"name", "signed", "power", "rel_power", "MAE", "WCE", "er
 
 }  // namespace
 
+const KindFields& library_fields() {
+  static const KindFields fields{
+      kLibraryKind, kLibrarySchemaVersion,
+      {attr("library_name", FieldType::String, "the library's name"),
+       attr("exact", FieldType::String, "name of the exact multiplier"),
+       attr("power_unit", FieldType::String, "unit of every power"),
+       attr("order", FieldType::Json, "multiplier names, in order").json("array"),
+       attr("metric_definitions", FieldType::Json, "what each metric means").json("object"),
+       attr("sources", FieldType::Json, "where the multipliers came from").json("array").optional(),
+       dataset("multipliers/*/lut", FieldType::Int32, {256, 256}, "M(a, w) at [a + 128][w + 128]").min(-kMaxTableMagnitude).max(kMaxTableMagnitude),
+       attr("multipliers/*/signed", FieldType::Int, "1: natively signed; 0: unsigned core used sign-magnitude").min(0).max(1),
+       attr("multipliers/*/sign_handling", FieldType::String, "native or sign-magnitude"),
+       attr("multipliers/*/power", FieldType::Float, "power in power_unit").min(0),
+       attr("multipliers/*/power_unit", FieldType::String, "unit of power"),
+       attr("multipliers/*/power_source", FieldType::String, "where the power comes from"),
+       attr("multipliers/*/relative_power", FieldType::Float, "power / power of exact").min(0),
+       attr("multipliers/*/area", FieldType::Float, "area").min(0).optional(),
+       attr("multipliers/*/area_unit", FieldType::String, "unit of area").optional(),
+       attr("multipliers/*/delay", FieldType::Float, "delay").min(0).optional(),
+       attr("multipliers/*/delay_unit", FieldType::String, "unit of delay").optional(),
+       attr("multipliers/*/source", FieldType::Json, "family and parameters, or imported file and hash").json("object"),
+       attr("multipliers/*/description", FieldType::String, "free text"),
+       attr("multipliers/*/mae", FieldType::Float, "mean |e|").min(0),
+       attr("multipliers/*/wce", FieldType::Float, "max |e|").min(0),
+       attr("multipliers/*/mre", FieldType::Float, "mean relative |e|").min(0).unit("percent"),
+       attr("multipliers/*/ep", FieldType::Float, "share of pairs with e != 0").min(0).max(100).unit("percent"),
+       attr("multipliers/*/mse", FieldType::Float, "mean e^2").min(0),
+       attr("multipliers/*/error_mean", FieldType::Float, "mean e"),
+       attr("multipliers/*/error_std", FieldType::Float, "std of e").min(0)}};
+  return fields;
+}
+
 void write_library(const std::string& path, const Library& library, const Provenance& provenance) {
   library.validate(path);
-  ArtifactWriter w(path, kLibraryKind, kLibrarySchemaVersion, provenance);
+  ArtifactWriter w(path, library_fields(), provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "library_name", library.name);
   h5::write_attr(root, "exact", "exact");
@@ -127,7 +159,7 @@ void write_library(const std::string& path, const Library& library, const Proven
 }
 
 Library read_library(const std::string& path) {
-  Artifact a = Artifact::open(path, kLibraryKind, kLibrarySchemaVersion);
+  Artifact a = Artifact::open(path, library_fields());
   H5::Group root = a.root();
   Library lib;
   a.read([&] {

@@ -11,6 +11,8 @@ namespace axnn::mult {
 
 constexpr const char* kLibraryKind = "multipliers";
 constexpr int kLibrarySchemaVersion = 1;
+// The kind's fields, declared once (io/fields.h): checked when written and when read.
+const KindFields& library_fields();
 
 // Validates and writes atomically.
 void write_library(const std::string& path, const Library& library, const Provenance& provenance);

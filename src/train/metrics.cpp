@@ -13,9 +13,22 @@ nlohmann::json to_json(const Metrics& m, const std::vector<std::string>& classes
   return j;
 }
 
+const KindFields& metrics_fields() {
+  static const KindFields fields{
+      kMetricsKind, kMetricsSchemaVersion,
+      {attr("split", FieldType::String, "train, val or test"),
+       attr("loss", FieldType::Float, "mean cross-entropy").min(0),
+       attr("accuracy", FieldType::Float, "top-1 accuracy").min(0).max(100).unit("percent"),
+       attr("top5", FieldType::Float, "top-5 accuracy (more than 10 classes)").min(0).max(100).unit("percent").optional(),
+       attr("samples", FieldType::Int, "images evaluated").min(1),
+       attr("classes", FieldType::Json, "class names").json("array"),
+       dataset("per_class", FieldType::Float64, {-1}, "top-1 accuracy per class").min(0).max(100).unit("percent")}};
+  return fields;
+}
+
 void write_metrics(const std::string& path, const Metrics& m, const std::vector<std::string>& classes,
                    const std::string& split, const Provenance& provenance) {
-  ArtifactWriter w(path, kMetricsKind, kMetricsSchemaVersion, provenance);
+  ArtifactWriter w(path, metrics_fields(), provenance);
   H5::Group root = w.root();
   h5::write_attr(root, "split", split);
   h5::write_attr(root, "loss", m.loss);

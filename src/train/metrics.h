@@ -12,6 +12,8 @@ namespace axnn::train {
 
 constexpr const char* kMetricsKind = "metrics";
 constexpr int kMetricsSchemaVersion = 1;
+// The kind's fields, declared once (io/fields.h): checked when written and when read.
+const KindFields& metrics_fields();
 
 struct Metrics {
   double loss = 0, accuracy = 0, top5 = 0;  // accuracy in percent; top5 only with more than 10 classes
