@@ -50,6 +50,20 @@ int acquire(const std::string& path) {
   return -1;  // more than 64 files at once: still removed on failure, not on a signal
 }
 
+// This machine's name: a leftover is judged only by the machine that made it (on a shared file system
+// another node's pid means nothing here).
+const std::string& host() {
+  static const std::string name = [] {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return std::string("localhost");
+    std::string s(buf);
+    for (char& c : s)
+      if (c == '/' || c == '.') c = '_';
+    return s;
+  }();
+  return name;
+}
+
 bool process_alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
 }  // namespace
@@ -67,7 +81,8 @@ void install_temp_file_cleanup() {
 TempFile::TempFile(const std::string& final_path) {
   const fs::path p(final_path);
   std::random_device rd;
-  path_ = (p.parent_path() / fmt::format(".{}.{}-{:08x}.partial", p.filename().string(), getpid(), rd())).string();
+  path_ = (p.parent_path() /
+           fmt::format(".{}.{}.{}-{:08x}.partial", p.filename().string(), host(), getpid(), rd())).string();
   slot_ = acquire(path_);
 }
 
@@ -87,7 +102,7 @@ void TempFile::release() {
 void remove_stale_temp_files(const std::string& final_path) {
   const fs::path p(final_path);
   const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-  const std::string prefix = "." + p.filename().string() + ".";
+  const std::string prefix = "." + p.filename().string() + "." + host() + ".";
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();

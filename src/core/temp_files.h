@@ -1,4 +1,4 @@
-// Temporary files of atomic writes: a hidden ".<name>.<pid>-<random>.partial" beside the final path,
+// Temporary files of atomic writes: a hidden ".<name>.<host>.<pid>-<random>.partial" beside the final path,
 // renamed into place when complete. While one exists it is registered, so that SIGINT/SIGTERM remove
 // it before the program dies; a SIGKILLed program's leftovers are removed by the next writer of the
 // same path (their pid is no longer alive).
@@ -29,7 +29,8 @@ class TempFile {
   int slot_ = -1;
 };
 
-// Removes ".<name>.<pid>-*.partial" files beside `final_path` whose writing process is gone.
+// Removes ".<name>.<host>.<pid>-*.partial" files beside `final_path` that this machine's processes
+// left and whose writing process is gone (other machines' files are left alone).
 void remove_stale_temp_files(const std::string& final_path);
 
 }  // namespace axnn
