@@ -86,9 +86,6 @@ Refs read_refs(const std::string& path) {
       l.groups = h5::read_int_attr(g, "groups");
       l.sigma = h5::read_double_attr(g, "sigma");
       l.output_std = h5::read_double_attr(g, "output_std");
-      if (!std::isfinite(l.sigma) || !std::isfinite(l.output_std) || l.output_std < 0)
-        throw InputError(fmt::format("layers/{}: sigma {} and output_std {} must be finite (output_std >= 0)", l.name,
-                                     l.sigma, l.output_std));
       l.rows_seen = h5::read_int_attr(g, "rows_seen");
       h5::Shape shape;
       l.rows = h5::read_dataset<int8_t>(g, "rows", &shape);

@@ -101,7 +101,6 @@ Multiplier read_multiplier(const H5::Group& root, const std::string& name) {
   e.mse = h5::read_double_attr(g, "mse");
   e.error_mean = h5::read_double_attr(g, "error_mean");
   e.error_std = h5::read_double_attr(g, "error_std");
-  check_table_range(m.lut, "lut", fmt::format("multiplier '{}'", name));
   check_stored_metrics(m);
   return m;
 }
