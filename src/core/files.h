@@ -2,14 +2,20 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace axnn {
 
 // The whole file as bytes. Throws InputError naming the file when it cannot be read.
 std::string read_file(const std::string& path);
 
-// Writes `text` to a hidden temporary file beside `path`, then renames it into place, so a reader
-// never sees a half-written file. Throws Error naming the file on failure.
-void write_file_atomic(const std::string& path, const std::string& text);
+// `path` itself, once its folder is known to exist. Throws UsageError naming both otherwise.
+const std::string& require_output_folder(const std::string& path);
+
+// Writes `bytes` to a hidden temporary file beside `path` (core/temp_files.h: removed on failure and
+// on SIGINT/SIGTERM), fsyncs it, renames it into place and fsyncs the folder, so a reader never sees
+// a half-written file. Every artifact, JSON, PNG and schema file is written this way. Throws Error
+// naming `path` on failure (a full disk included).
+void write_file_atomic(const std::string& path, std::string_view bytes);
 
 }  // namespace axnn

@@ -1,19 +1,17 @@
 #include "io/artifact.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <atomic>
 #include <ctime>
 #include <filesystem>
-#include <cstdlib>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/hash.h"
 #include "io/h5.h"
 
@@ -21,42 +19,6 @@ namespace fs = std::filesystem;
 
 namespace axnn {
 namespace {
-
-// Test hook: AXNN_DEBUG_WRITE_PAUSE=SECONDS sleeps once the temporary file exists, so a test can
-// interrupt a program in the middle of a write.
-void debug_write_pause() {
-  if (const char* s = std::getenv("AXNN_DEBUG_WRITE_PAUSE")) ::sleep(static_cast<unsigned>(std::atoi(s)));
-}
-
-// Creates `path` (it must not exist), writes all of `bytes` and fsyncs it. Errors name `final_path`.
-void write_durably(const std::string& path, const std::vector<char>& bytes, const std::string& final_path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(fmt::format("{}: cannot create {}: {}", final_path, path, std::strerror(errno)));
-  debug_write_pause();
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : ENOSPC;
-      ::close(fd);
-      throw Error(fmt::format("{}: writing {} bytes failed: {}", final_path, bytes.size(), std::strerror(err)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  if (::close(fd) != 0 || rc != 0)
-    throw Error(fmt::format("{}: writing failed: {}", final_path, std::strerror(rc != 0 ? err : errno)));
-}
-
-void fsync_path(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) throw Error(fmt::format("{}: cannot open for fsync: {}", path, std::strerror(errno)));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Error(fmt::format("{}: fsync failed: {}", path, std::strerror(errno)));
-}
 
 nlohmann::json created_by(const Provenance& p) {
   return {{"program", p.program},
@@ -73,15 +35,6 @@ nlohmann::json inputs_json(const std::vector<InputRef>& inputs) {
   for (const auto& in : inputs) out.push_back({{"path", in.path}, {"kind", in.kind}, {"hash", in.hash}});
   return out;
 }
-
-// The final path itself, once its folder is known to exist (a missing folder is the user's to fix).
-const std::string& check_output_folder(const std::string& final_path) {
-  fs::path parent = fs::path(final_path).parent_path();
-  if (!parent.empty() && !fs::is_directory(parent))
-    throw UsageError(fmt::format("{}: output folder '{}' does not exist", final_path, parent.string()));
-  return final_path;
-}
-
 
 }  // namespace
 
@@ -107,17 +60,19 @@ InputRef input_ref(const std::string& path) {
 
 ArtifactWriter::ArtifactWriter(std::string final_path, std::string kind, int schema_version,
                                const Provenance& provenance)
-    : final_path_(std::move(final_path)), temp_(check_output_folder(final_path_)) {
+    : final_path_(require_output_folder(final_path)) {
   h5::silence_hdf5_errors();
-  remove_stale_temp_files(final_path_);
   try {
-    // The file is built in memory (HDF5's core driver) and written out by commit() with plain
-    // POSIX I/O: a full disk is then one clean write error, never a half-flushed HDF5 file (HDF5
-    // 1.10 can crash closing a file whose flush failed). Strong close: nothing stays open.
+    // The file is built in memory (HDF5's core driver) and written out by commit() through
+    // write_file_atomic: a full disk is then one clean write error, never a half-flushed HDF5 file
+    // (HDF5 1.10 can crash closing a file whose flush failed). Strong close: nothing stays open.
+    // The in-memory file's name only has to be unique in this process.
+    static std::atomic<unsigned> count{0};
     H5::FileAccPropList fapl;
     fapl.setFcloseDegree(H5F_CLOSE_STRONG);
     fapl.setCore(size_t{1} << 20, false);
-    file_ = H5::H5File(temp_.path(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+    file_ = H5::H5File(fmt::format("{}.{}-{}.in-memory", final_path_, getpid(), count++), H5F_ACC_TRUNC,
+                       H5::FileCreatPropList::DEFAULT, fapl);
   } catch (const H5::Exception& e) {
     throw Error(fmt::format("{}: cannot create the artifact in memory ({})", final_path_, e.getDetailMsg()));
   }
@@ -138,10 +93,9 @@ ArtifactWriter::ArtifactWriter(std::string final_path, const KindFields& fields,
 ArtifactWriter::~ArtifactWriter() {
   if (committed_) return;
   try {
-    file_.close();
+    file_.close();  // in memory: nothing was written to disk
   } catch (...) {
   }
-  // temp_ removes the temporary file
 }
 
 void ArtifactWriter::commit() {
@@ -164,14 +118,8 @@ void ArtifactWriter::commit() {
   } catch (const H5::Exception& e) {
     throw Error(fmt::format("{}: cannot finish the artifact ({})", final_path_, e.getDetailMsg()));
   }
-  write_durably(temp_.path(), image, final_path_);
-  std::error_code ec;
-  fs::rename(temp_.path(), final_path_, ec);
-  if (ec) throw Error(fmt::format("{}: cannot move finished artifact into place: {}", final_path_, ec.message()));
-  temp_.release();
+  write_file_atomic(final_path_, std::string_view(image.data(), image.size()));
   committed_ = true;
-  fs::path parent = fs::path(final_path_).parent_path();
-  fsync_path(parent.empty() ? "." : parent.string(), true);
   spdlog::debug("wrote {}", final_path_);
 }
 

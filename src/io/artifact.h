@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/temp_files.h"
 #include "io/fields.h"
 
 namespace axnn {
@@ -38,9 +37,9 @@ struct Provenance {
   int threads = 0;  // worker threads it ran with (training results depend on it)
 };
 
-// Writes an artifact. Until commit() nothing exists at the final path; if the writer is destroyed
-// without commit() (an exception, an early return) the temporary file is removed and a file that
-// was already at the final path is left untouched.
+// Writes an artifact. The file is built in memory; commit() writes it with write_file_atomic, so until
+// then nothing exists at the final path, and a writer destroyed without commit() (an exception, an
+// early return) leaves no file and leaves a file already at the final path untouched.
 class ArtifactWriter {
  public:
   ArtifactWriter(std::string final_path, std::string kind, int schema_version, const Provenance& provenance);
@@ -53,14 +52,12 @@ class ArtifactWriter {
   H5::H5File& file() { return file_; }
   H5::Group root() { return file_.openGroup("/"); }
   const std::string& final_path() const { return final_path_; }
-  const std::string& temp_path() const { return temp_.path(); }
 
-  // Flushes, closes, fsyncs and renames the file into place.
+  // Checks the content against the kind's declaration, then writes the file atomically.
   void commit();
 
  private:
   std::string final_path_;
-  TempFile temp_;  // declared before file_: the file is closed before the temporary is removed
   H5::H5File file_;
   const KindFields* fields_ = nullptr;
   bool committed_ = false;
