@@ -192,12 +192,10 @@ Library filter_library(const Library& library, const LibraryFilter& f) {
 }
 
 Library compose_library(const json& cfg, const std::string& where) {
-  Library out;
-  out.name = cfg["name"];
-  out.sources = json::array();
   const json& sources = cfg["sources"];
   if (sources.empty()) throw ConfigError(fmt::format("{}: sources: give at least one source", where));
-  std::map<std::string, std::string> origin;  // multiplier name -> where it came from
+  std::vector<LabelledLibrary> loaded;
+  json records = json::array();
   std::string unit, unit_origin;
   for (size_t i = 0; i < sources.size(); ++i) {
     const json& s = sources[i];
@@ -207,24 +205,19 @@ Library compose_library(const json& cfg, const std::string& where) {
     Library lib = load_source(s, kind, at, record);
     if (!s.value("convert_power", json::object()).value("unit", "").empty()) convert_power(lib, s["convert_power"]);
     record["multipliers"] = json::array();
-    for (auto& m : lib.multipliers) {
+    for (const auto& m : lib.multipliers) {
       if (unit.empty()) unit = m.power_unit, unit_origin = at;
       if (m.power_unit != unit)
         throw ConfigError(fmt::format("{}: power of '{}' is in {}, but {} gives power in {}; add convert_power "
                                       "{{factor: F, unit: {}}} to one of them",
                                       at, m.name, m.power_unit, unit_origin, unit, unit));
-      if (const Multiplier* seen = out.find(m.name)) {
-        if (seen->lut != m.lut)
-          throw InputError(fmt::format("{}: multiplier '{}' has a different table than the one from {}", at, m.name,
-                                       origin[m.name]));
-        continue;  // e.g. 'exact' from every source, or one circuit from two folders
-      }
-      origin[m.name] = at;
       record["multipliers"].push_back(m.name);
-      out.multipliers.push_back(std::move(m));
     }
-    out.sources.push_back(record);
+    records.push_back(record);
+    loaded.push_back({at, std::move(lib)});
   }
+  Library out = merge_libraries(std::move(loaded), cfg["name"]);
+  out.sources = records;
   if (!out.find("exact")) {
     if (unit != "relative")
       throw ConfigError(fmt::format("{}: no source has the exact multiplier with power in {}; add one that does (an "

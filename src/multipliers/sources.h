@@ -28,7 +28,7 @@ LibraryFilter filter_from_config(const nlohmann::json& resolved_filter);
 Library filter_library(const Library& library, const LibraryFilter& filter);
 
 // Builds the library a resolved `library:` block describes. Every source is recorded in the
-// library's `sources` (kind, path, content hash, multipliers it gave). Multipliers of the same name
+// library's `sources` (kind, path, content hash, the multipliers it holds). Multipliers of the same name
 // must have the same table; powers must share one unit unless a source converts its own
 // (convert_power); 'exact' comes from the first source that has it, else (relative power) is added.
 // Errors name `where` and the source's index.

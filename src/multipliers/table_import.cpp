@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -157,21 +158,23 @@ Multiplier import_table(const std::string& path, const TableInfo& info) {
   return m;
 }
 
-Library merge_libraries(const std::vector<Library>& libraries, const std::string& name) {
+Library merge_libraries(std::vector<LabelledLibrary> libraries, const std::string& name) {
   if (libraries.empty()) throw UsageError("merge: no libraries given");
   Library out;
-  out.name = name.empty() ? libraries.front().name : name;
-  for (const auto& lib : libraries) {
-    for (const auto& m : lib.multipliers) {
+  out.name = name.empty() ? libraries.front().library.name : name;
+  std::map<std::string, std::string> origin;  // multiplier name -> label of the library it came from
+  for (auto& [label, lib] : libraries) {
+    for (auto& m : lib.multipliers) {
       if (const Multiplier* seen = out.find(m.name)) {
         if (seen->lut != m.lut)
-          throw InputError(fmt::format("merge: multiplier '{}' appears in '{}' with a different table", m.name, lib.name));
-        continue;
+          throw InputError(fmt::format("{}: multiplier '{}' has a different table than the one from {}", label, m.name,
+                                       origin[m.name]));
+        continue;  // e.g. 'exact' from every library, or one circuit from two folders
       }
-      out.multipliers.push_back(m);
+      origin[m.name] = label;
+      out.multipliers.push_back(std::move(m));
     }
   }
-  out.validate(fmt::format("merged library '{}'", out.name));
   return out;
 }
 

@@ -32,8 +32,16 @@ void apply_sidecar(const std::string& path, TableInfo& info);
 
 Multiplier import_table(const std::string& path, const TableInfo& info);
 
-// Merges libraries (first one's name unless `name` is given). Multipliers of the same name must have
-// the same table; powers must share a unit; the exact multiplier is taken from the first library.
-Library merge_libraries(const std::vector<Library>& libraries, const std::string& name);
+// A library and what messages call it (its file, or a config key).
+struct LabelledLibrary {
+  std::string label;
+  Library library;
+};
+
+// Merges libraries in order (the first one's name unless `name` is given). A name given twice must
+// have the same table, and the first one is kept (so 'exact' comes from the first library that has
+// it); otherwise an InputError names both labels. The result is not validated: callers do (it may
+// still lack 'exact', or mix power units, until they finish it).
+Library merge_libraries(std::vector<LabelledLibrary> libraries, const std::string& name);
 
 }  // namespace axnn::mult

@@ -286,8 +286,8 @@ int main(int argc, char** argv) {
     else if (sub == "list") run_list(list_library);
     else if (sub == "show") run_show(show);
     else if (sub == "merge") {
-      std::vector<mult::Library> libs;
-      for (const auto& p : merge.libraries) libs.push_back(mult::read_library(p));
+      std::vector<mult::LabelledLibrary> libs;
+      for (const auto& p : merge.libraries) libs.push_back({p, mult::read_library(p)});
       write_and_report(program, merge.out, mult::merge_libraries(libs, merge.name), {{"name", merge.name}},
                        merge.libraries);
     } else if (sub == "filter") run_filter(program, filter);
