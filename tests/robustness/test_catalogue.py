@@ -297,7 +297,8 @@ def test_not_an_artifact(good, tmp_path, content, text):
     else:
         path.write_bytes(content)
     for argv in (["inspect", path], ["eval", "-m", path, "-d", good["data"], "--json", tmp_path / "o.json"],
-                 ["match", "-r", path, "-l", good["lib"], "-o", tmp_path / "o.h5"]):
+                 ["match", "-r", path, "-l", good["lib"], "-o", tmp_path / "o.h5"],
+                 ["diff", path, good["lib"]], ["inspect", "--fields", path]):
         check(*axnn(*argv), 2, str(path), text)
     assert listing(tmp_path) == ["x.h5"]
 
