@@ -47,6 +47,10 @@ std::vector<int32_t> read_npy_table(const std::string& path) {
   } else {
     throw InputError(fmt::format("{}: unsupported .npy version {}", path, major));
   }
+  // numpy writes a table's header in ~128 bytes; a long one is not a table (and libstdc++'s recursive
+  // std::regex would overflow the stack on a very long one: found by fuzz_table).
+  if (header_len > 1024)
+    throw InputError(fmt::format("{}: .npy header of {} bytes; a 256x256 table's is under 1024", path, header_len));
   if (bytes.size() < start + header_len) throw InputError(fmt::format("{}: truncated .npy header", path));
   std::string header = bytes.substr(start, header_len);
   std::smatch m;
