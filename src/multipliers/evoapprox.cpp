@@ -25,9 +25,25 @@ namespace fs = std::filesystem;
 namespace axnn::mult {
 namespace {
 
+// Comments replaced by a space. A plain scan: libstdc++'s std::regex recurses per character and
+// overflows the stack on long comments.
 std::string strip_comments(const std::string& code) {
-  static const std::regex block(R"(/\*[\s\S]*?\*/)"), line(R"(//[^\n]*)");
-  return std::regex_replace(std::regex_replace(code, block, " "), line, " ");
+  std::string out;
+  out.reserve(code.size());
+  for (size_t i = 0; i < code.size();) {
+    if (code.compare(i, 2, "/*") == 0) {
+      const size_t end = code.find("*/", i + 2);
+      i = end == std::string::npos ? code.size() : end + 2;
+      out += ' ';
+    } else if (code.compare(i, 2, "//") == 0) {
+      const size_t end = code.find('\n', i);
+      i = end == std::string::npos ? code.size() : end;
+      out += ' ';
+    } else {
+      out += code[i++];
+    }
+  }
+  return out;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -211,7 +227,7 @@ std::map<std::string, EvoHeaderValue> parse_evo_header(const std::string& code) 
   std::string line;
   while (std::getline(in, line)) {
     std::smatch m;
-    if (!std::regex_search(line, m, kv)) continue;
+    if (line.size() > 256 || !std::regex_search(line, m, kv)) continue;  // header lines are short
     const std::string number = m[2].str();
     EvoHeaderValue v;
     try {
