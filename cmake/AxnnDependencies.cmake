@@ -38,6 +38,9 @@ endif()
 set(_axnn_cuda_flags "${CMAKE_CUDA_FLAGS}")
 find_package(Torch REQUIRED)
 set(CMAKE_CUDA_FLAGS "${_axnn_cuda_flags}")
+# Data-parallel training (src/parallel): MPI, Debian's OpenMPI (libopenmpi-dev); srun starts its ranks
+# through PMIx.
+find_package(MPI REQUIRED COMPONENTS C)
 
 
 # The torch wheel bundles its own (newer) fmt in its include folder, which would shadow the fmt that

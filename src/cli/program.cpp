@@ -54,11 +54,15 @@ Provenance Program::provenance(nlohmann::json config, std::vector<InputRef> inpu
   p.inputs = std::move(inputs);
   p.seed = seed_;
   p.threads = threads_;
+  p.world_size = world_size_;
   return p;
 }
 
 int Program::run(int argc, char** argv, const std::function<void()>& body) {
-  for (int i = 0; i < argc; ++i) command_line_ += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    arguments_.emplace_back(argv[i]);
+    command_line_ += (i ? " " : "") + arguments_.back();
+  }
   try {
     app_.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
@@ -67,6 +71,12 @@ int Program::run(int argc, char** argv, const std::function<void()>& body) {
     app_.exit(e);
     return kExitUserError;
   }
+  const int code = run_body(body);
+  for (auto& hook : exit_hooks_) hook(code);
+  return code;
+}
+
+int Program::run_body(const std::function<void()>& body) {
   try {
     init_logging(name_, log_level_);
     install_temp_file_cleanup();

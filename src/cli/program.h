@@ -32,6 +32,8 @@ class Program {
 
   // Called after parsing, before the body (the torch layer uses this for --device).
   void on_start(std::function<void()> hook) { start_hooks_.push_back(std::move(hook)); }
+  // Called once the body has run (or failed), with the exit code run() is about to return.
+  void on_exit(std::function<void(int)> hook) { exit_hooks_.push_back(std::move(hook)); }
 
   // Parses, sets up logging and threads, runs `body`, maps exceptions to exit codes.
   int run(int argc, char** argv, const std::function<void()>& body);
@@ -39,6 +41,9 @@ class Program {
   int threads() const { return threads_; }
   uint64_t seed() const { return seed_; }
   const std::string& command_line() const { return command_line_; }
+  const std::vector<std::string>& arguments() const { return arguments_; }  // argv as given
+  // Processes that run this program's work together (data-parallel ranks), recorded in provenance.
+  void set_world_size(int n) { world_size_ = n; }
 
   // Provenance for an artifact this program writes.
   Provenance provenance(nlohmann::json config, std::vector<InputRef> inputs) const;
@@ -48,9 +53,13 @@ class Program {
   CLI::App app_;
   std::string log_level_ = "info";
   int threads_ = 0;  // 0: all cores
+  int world_size_ = 1;
   uint64_t seed_ = 0;
   std::string command_line_;
+  std::vector<std::string> arguments_;
   std::vector<std::function<void()>> start_hooks_;
+  std::vector<std::function<void(int)>> exit_hooks_;
+  int run_body(const std::function<void()>& body);
   const config::Spec* spec_ = nullptr;
   std::string config_path_;
   std::vector<std::string> config_sets_;

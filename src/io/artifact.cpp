@@ -27,7 +27,8 @@ nlohmann::json created_by(const Provenance& p) {
           {"compiler", build_compiler()},
           {"date", now_iso8601()},
           {"command_line", p.command_line},
-          {"threads", p.threads}};
+          {"threads", p.threads},
+          {"world_size", p.world_size}};
 }
 
 nlohmann::json inputs_json(const std::vector<InputRef>& inputs) {

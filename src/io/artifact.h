@@ -35,6 +35,7 @@ struct Provenance {
   std::vector<InputRef> inputs;
   uint64_t seed = 0;
   int threads = 0;  // worker threads it ran with (training results depend on it)
+  int world_size = 1;  // processes that trained it together (data-parallel ranks)
 };
 
 // Writes an artifact. The file is built in memory; commit() writes it with write_file_atomic, so until

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "nn/approx_layer.h"
+#include "nn/batch_norm.h"
 
 namespace axnn::models {
 namespace {
@@ -23,9 +24,9 @@ class LeNet5 : public Model {
  public:
   explicit LeNet5(const ModelOptions& o)
       : conv1(register_module("conv1", conv(o.in_channels, 6, 5, 1, o.image_size == 28 ? 2 : 0, true))),
-        bn1(register_module("bn1", tnn::BatchNorm2d(6))),
+        bn1(register_module("bn1", nn::BatchNorm2d(6))),
         conv2(register_module("conv2", conv(6, 16, 5, 1, 0, true))),
-        bn2(register_module("bn2", tnn::BatchNorm2d(16))),
+        bn2(register_module("bn2", nn::BatchNorm2d(16))),
         fc1(register_module("fc1", ApproxLinear(16 * 5 * 5, 120))),
         fc2(register_module("fc2", ApproxLinear(120, 84))),
         fc3(register_module("fc3", ApproxLinear(84, o.num_classes))) {
@@ -40,9 +41,9 @@ class LeNet5 : public Model {
 
  private:
   ApproxConv2d conv1;
-  tnn::BatchNorm2d bn1;
+  nn::BatchNorm2d bn1;
   ApproxConv2d conv2;
-  tnn::BatchNorm2d bn2;
+  nn::BatchNorm2d bn2;
   ApproxLinear fc1, fc2, fc3;
 };
 
@@ -52,9 +53,9 @@ class BasicBlockImpl : public tnn::Module {
  public:
   BasicBlockImpl(int64_t in, int64_t out, int64_t stride)
       : conv1(register_module("conv1", conv(in, out, 3, stride, 1))),
-        bn1(register_module("bn1", tnn::BatchNorm2d(out))),
+        bn1(register_module("bn1", nn::BatchNorm2d(out))),
         conv2(register_module("conv2", conv(out, out, 3, 1, 1))),
-        bn2(register_module("bn2", tnn::BatchNorm2d(out))),
+        bn2(register_module("bn2", nn::BatchNorm2d(out))),
         pad_channels_(out - in),
         stride_(stride) {}
   torch::Tensor forward(const torch::Tensor& x) {
@@ -70,9 +71,9 @@ class BasicBlockImpl : public tnn::Module {
 
  private:
   ApproxConv2d conv1;
-  tnn::BatchNorm2d bn1;
+  nn::BatchNorm2d bn1;
   ApproxConv2d conv2;
-  tnn::BatchNorm2d bn2;
+  nn::BatchNorm2d bn2;
   int64_t pad_channels_, stride_;
 };
 TORCH_MODULE(BasicBlock);
@@ -81,7 +82,7 @@ class CifarResNet : public Model {
  public:
   CifarResNet(int64_t depth, const ModelOptions& o)
       : conv1(register_module("conv1", conv(o.in_channels, 16, 3, 1, 1))),
-        bn1(register_module("bn1", tnn::BatchNorm2d(16))),
+        bn1(register_module("bn1", nn::BatchNorm2d(16))),
         fc(register_module("fc", ApproxLinear(64, o.num_classes))) {
     if ((depth - 2) % 6 != 0) throw UsageError(fmt::format("resnet: depth {} is not 6n+2", depth));
     const int64_t n = (depth - 2) / 6;
@@ -102,7 +103,7 @@ class CifarResNet : public Model {
 
  private:
   ApproxConv2d conv1;
-  tnn::BatchNorm2d bn1;
+  nn::BatchNorm2d bn1;
   std::vector<BasicBlock> blocks;
   ApproxLinear fc;
 };
@@ -119,7 +120,7 @@ class Vgg : public Model {
         continue;
       }
       features->push_back(conv(in, c, 3, 1, 1));
-      features->push_back(tnn::BatchNorm2d(c));
+      features->push_back(nn::BatchNorm2d(c));
       features->push_back(tnn::ReLU());
       in = c;
       ++i;
@@ -142,14 +143,14 @@ class InvertedResidualImpl : public tnn::Module {
     const int64_t hidden = in * expand;
     if (expand != 1) {
       body->push_back(conv(in, hidden, 1));
-      body->push_back(tnn::BatchNorm2d(hidden));
+      body->push_back(nn::BatchNorm2d(hidden));
       body->push_back(tnn::Functional(torch::relu6));
     }
     body->push_back(conv(hidden, hidden, 3, stride, 1, false, hidden));  // depthwise
-    body->push_back(tnn::BatchNorm2d(hidden));
+    body->push_back(nn::BatchNorm2d(hidden));
     body->push_back(tnn::Functional(torch::relu6));
     body->push_back(conv(hidden, out, 1));
-    body->push_back(tnn::BatchNorm2d(out));
+    body->push_back(nn::BatchNorm2d(out));
     register_module("body", body);
   }
   torch::Tensor forward(const torch::Tensor& x) { return residual_ ? x + body->forward(x) : body->forward(x); }
@@ -169,7 +170,7 @@ class MobileNetV2 : public Model {
                                     {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     int64_t in = ch(32);
     features->push_back(conv(o.in_channels, in, 3, 1, 1));
-    features->push_back(tnn::BatchNorm2d(in));
+    features->push_back(nn::BatchNorm2d(in));
     features->push_back(tnn::Functional(torch::relu6));
     for (const auto& s : settings)
       for (int64_t r = 0; r < s[2]; ++r) {
@@ -178,7 +179,7 @@ class MobileNetV2 : public Model {
       }
     const int64_t last = std::max<int64_t>(1280, ch(1280));
     features->push_back(conv(in, last, 1));
-    features->push_back(tnn::BatchNorm2d(last));
+    features->push_back(nn::BatchNorm2d(last));
     features->push_back(tnn::Functional(torch::relu6));
     register_module("features", features);
     classifier = register_module("classifier", ApproxLinear(last, o.num_classes));

@@ -1,5 +1,7 @@
 #include "nn/quantize.h"
 
+#include "parallel/tensors.h"
+
 namespace axnn::nn {
 
 torch::Tensor fake_quant(const torch::Tensor& x, const torch::Tensor& scale) {
@@ -32,7 +34,9 @@ torch::Tensor observe_activation_scale(const torch::Tensor& x, torch::Tensor& ru
   };
   const bool observed = running_max.item<float>() > 0.0f;
   if (training) {
-    torch::Tensor b = batch_max();
+    // In data-parallel training every rank observes the global batch's range (for a percentile, the
+    // largest of the ranks' percentiles), so that all ranks keep the same scale.
+    torch::Tensor b = parallel::all_reduce_max(batch_max());
     if (!observed) running_max.copy_(b);
     else running_max.mul_(1.0 - options.momentum).add_(b * options.momentum);
   } else if (!observed) {

@@ -2,6 +2,7 @@
 #include "cli/program.h"
 #include "method/noise.h"
 #include "method/step_configs.h"
+#include "parallel/world.h"
 #include "tensor/device.h"
 #include "train/run.h"
 
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   program.add_seed_option();
   program.add_config_option(method::noise_spec());
   add_device_option(program);
+  parallel::add_parallel_option(program);
   std::string dataset, from, out;
   std::vector<std::string> modules = {"all"};
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact")->required()->check(CLI::ExistingFile);
@@ -36,6 +38,6 @@ int main(int argc, char** argv) {
     train::TrainResult r = train::train_and_test(c, d, cfg, program.seed(), torch::Device(selected_device()), extra);
     c.history = r.history;
     nlohmann::json config = {{"noise", cfg}, {"modules", modules}, {"layers", selected}, {"test_accuracy", r.test.accuracy}};
-    models::save_checkpoint(out, c, program.provenance(config, {input_ref(dataset), input_ref(from)}));
+    if (parallel::is_root()) models::save_checkpoint(out, c, program.provenance(config, {input_ref(dataset), input_ref(from)}));
   });
 }

@@ -1,5 +1,6 @@
 // axnn-retrain: trains a deployed network through its tables (approx mode).
 #include "cli/program.h"
+#include "parallel/world.h"
 #include "tensor/device.h"
 #include "train/run.h"
 
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   program.add_seed_option();
   program.add_config_option(train::trainer_spec());
   add_device_option(program);
+  parallel::add_parallel_option(program);
   std::string dataset, from, out;
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("-m,--model", from, "Deployed checkpoint (axnn-deploy)")->required()->check(CLI::ExistingFile);
@@ -24,6 +26,6 @@ int main(int argc, char** argv) {
     train::TrainResult r = train::train_and_test(c, d, program.config(), program.seed(), torch::Device(selected_device()));
     c.history = r.history;
     nlohmann::json config = {{"trainer", program.config()}, {"test_accuracy", r.test.accuracy}};
-    models::save_checkpoint(out, c, program.provenance(config, {input_ref(dataset), input_ref(from)}));
+    if (parallel::is_root()) models::save_checkpoint(out, c, program.provenance(config, {input_ref(dataset), input_ref(from)}));
   });
 }

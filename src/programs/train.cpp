@@ -3,6 +3,7 @@
 #include "cli/program.h"
 #include "core/error.h"
 #include "nn/approx_layer.h"
+#include "parallel/world.h"
 #include "tensor/device.h"
 #include "train/run.h"
 
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   program.add_seed_option();
   program.add_config_option(train::trainer_spec());
   add_device_option(program);
+  parallel::add_parallel_option(program);
   std::string dataset, arch, from, out, mode = "baseline";
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Model artifact to write")->required();
@@ -44,6 +46,6 @@ int main(int argc, char** argv) {
     train::TrainResult r = train::train_and_test(c, d, cfg, program.seed(), torch::Device(selected_device()));
     c.history = r.history;
     nlohmann::json config = {{"trainer", cfg}, {"mode", mode}, {"arch", c.arch}, {"test_accuracy", r.test.accuracy}};
-    models::save_checkpoint(out, c, program.provenance(config, inputs));
+    if (parallel::is_root()) models::save_checkpoint(out, c, program.provenance(config, inputs));
   });
 }

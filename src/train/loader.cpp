@@ -20,23 +20,31 @@ void BatchLoader::start_epoch(int64_t epoch) {
 }
 
 bool BatchLoader::next(torch::Tensor& images, torch::Tensor& labels) {
-  if (cursor_ >= split_.n) return false;
   const int64_t b = std::min(options_.batch_size, split_.n - cursor_);
+  if (b <= 0 || b < options_.ranks) return false;
+  // This rank's rows of the global batch; the augmentation draws of every row are made on every rank,
+  // so that a row is cropped and flipped the same however many ranks there are.
+  const int64_t first = b * options_.rank / options_.ranks, last = b * (options_.rank + 1) / options_.ranks;
   const int64_t c = split_.c, h = split_.h, w = split_.w, image = c * h * w;
-  torch::Tensor raw = torch::empty({b, c, h, w}, torch::kUInt8);
-  labels = torch::empty({b}, torch::kInt64);
+  torch::Tensor raw = torch::empty({last - first, c, h, w}, torch::kUInt8);
+  labels = torch::empty({last - first}, torch::kInt64);
   uint8_t* dst = raw.data_ptr<uint8_t>();
   int64_t* lab = labels.data_ptr<int64_t>();
   for (int64_t i = 0; i < b; ++i) {
+    int64_t dy = 0, dx = 0;
+    bool flip = false;
+    if (options_.augment) {  // random crop of the 4-pixel zero-padded image, then a random horizontal flip
+      dy = static_cast<int64_t>(rng_() % 9) - 4;
+      dx = static_cast<int64_t>(rng_() % 9) - 4;
+      flip = rng_() & 1;
+    }
+    if (i < first || i >= last) continue;
     const int64_t src = order_[static_cast<size_t>(cursor_ + i)];
     const uint8_t* from = split_.images.data() + src * image;
-    uint8_t* to = dst + i * image;
+    uint8_t* to = dst + (i - first) * image;
     if (!options_.augment) {
       std::copy(from, from + image, to);
     } else {
-      // Random crop of the 4-pixel zero-padded image, then a random horizontal flip.
-      const int64_t dy = static_cast<int64_t>(rng_() % 9) - 4, dx = static_cast<int64_t>(rng_() % 9) - 4;
-      const bool flip = rng_() & 1;
       for (int64_t ch = 0; ch < c; ++ch)
         for (int64_t y = 0; y < h; ++y)
           for (int64_t x = 0; x < w; ++x) {
@@ -44,9 +52,10 @@ bool BatchLoader::next(torch::Tensor& images, torch::Tensor& labels) {
             to[(ch * h + y) * w + x] = (sy < 0 || sy >= h || sx < 0 || sx >= w) ? 0 : from[(ch * h + sy) * w + sx];
           }
     }
-    lab[i] = split_.labels[static_cast<size_t>(src)];
+    lab[i - first] = split_.labels[static_cast<size_t>(src)];
   }
   cursor_ += b;
+  global_batch_ = b;
   images = (raw.to(torch::kFloat) / 255.0 - mean_) / std_;
   return true;
 }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "parallel/world.h"
 
 namespace axnn::train {
 
@@ -38,9 +39,15 @@ TrainResult train_and_test(models::Checkpoint& c, const data::Dataset& d, const 
   lo.batch_size = cfg["batch_size"];
   lo.augment = cfg["augment"];
   lo.seed = seed;
+  lo.rank = parallel::world().rank;
+  lo.ranks = parallel::world().size;
+  // Ranks draw different noise (noise steps); the model they start from is rank 0's (fit).
+  if (lo.rank > 0) torch::manual_seed(seed + 1000003ULL * static_cast<uint64_t>(lo.rank));
   BatchLoader train_loader(d.train, d.mean, d.std, lo);
   LoaderOptions vo = lo;
   vo.shuffle = vo.augment = false;
+  vo.rank = 0;  // every rank validates on the whole split (the same model gives the same numbers)
+  vo.ranks = 1;
   BatchLoader val_loader(d.val, d.mean, d.std, vo);
   const auto classes = static_cast<int64_t>(d.classes.size());
   TrainResult r;
@@ -48,6 +55,7 @@ TrainResult train_and_test(models::Checkpoint& c, const data::Dataset& d, const 
   r.test = evaluate_split(*c.model, d, d.test, lo.batch_size, device);
   spdlog::info("test accuracy {:.2f}% (loss {:.4f})", r.test.accuracy, r.test.loss);
   c.model->to(torch::kCPU);
+  parallel::barrier();  // every rank finished: only now may rank 0 write the artifact
   return r;
 }
 

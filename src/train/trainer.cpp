@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 
@@ -9,6 +10,8 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "nn/approx_layer.h"
+#include "parallel/tensors.h"
+#include "parallel/world.h"
 
 namespace axnn::train {
 namespace {
@@ -107,6 +110,7 @@ Metrics evaluate(models::Model& model, BatchLoader& loader, int64_t num_classes,
 
 json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader* val, int64_t num_classes,
          const torch::Device& device, const ExtraLoss& extra) {
+  parallel::broadcast_state(model);  // every rank starts from rank 0's model
   auto opt = make_optimizer(model, cfg["optimizer"]);
   const int64_t epochs = cfg["epochs"];
   Schedule schedule(cfg["scheduler"], get_lr(*opt), std::max<int64_t>(epochs, 1));
@@ -137,25 +141,34 @@ json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader*
       x = x.to(device);
       y = y.to(device);
       torch::Tensor logits = model.forward(x);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-      if (extra.term) loss = loss + extra.term();
+      // This rank's part of the global batch's mean loss (the parts add up to it over the ranks; in a
+      // world of one it is the mean). The extra term counts once in all: a share per rank.
+      const auto global = static_cast<double>(train.global_batch_size()), share = static_cast<double>(y.size(0)) / global;
+      torch::Tensor loss = torch::nn::functional::cross_entropy(
+                               logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+                           global;
+      if (extra.term) loss = loss + extra.term() * share;
       const double value = loss.item<double>();
       if (!std::isfinite(value))
         throw Error(fmt::format("training diverged: loss is {} at epoch {}, batch {} (lower the learning rate?)", value,
                                 epoch + 1, batch + 1));
       opt->zero_grad();
       loss.backward();
+      parallel::sum_gradients(model);
       opt->step();
-      loss_sum += value * static_cast<double>(y.size(0));
+      loss_sum += value * global;
       hits += logits.argmax(1).eq(y).sum().item<int64_t>();
       seen += y.size(0);
       ++batch;
       progress.advance(1, fmt::format("loss {:.4f}", loss_sum / static_cast<double>(seen)));
     }
     progress.finish();
+    // Epoch totals over every rank: the same numbers one process would log.
+    std::array<double, 3> totals = {loss_sum, static_cast<double>(hits), static_cast<double>(seen)};
+    parallel::allreduce_sum(totals.data(), totals.size());
     json row = {{"epoch", epoch + 1},
-                {"loss", loss_sum / std::max<int64_t>(seen, 1)},
-                {"accuracy", 100.0 * static_cast<double>(hits) / std::max<int64_t>(seen, 1)},
+                {"loss", totals[0] / std::max(totals[2], 1.0)},
+                {"accuracy", 100.0 * totals[1] / std::max(totals[2], 1.0)},
                 {"lr", get_lr(*opt)}};
     std::optional<double> monitored;
     calibrate(false);
