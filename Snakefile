@@ -19,6 +19,13 @@ include: "workflows/rules/multipliers.smk"
 include: "workflows/rules/pipeline.smk"
 
 
+# Quick bookkeeping runs where Snakemake runs, never as a cluster job.
+localrules:
+    all,
+    list_library,
+    report,
+
+
 rule all:
     input:
         f"{RESULTS}/dataset.h5",

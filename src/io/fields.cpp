@@ -168,7 +168,7 @@ const std::vector<Field>& common_fields() {
   static const std::vector<Field> fields = {
       attr("axnn_kind", FieldType::String, "what the artifact is"),
       attr("schema_version", FieldType::Int, "layout version of the kind").min(1),
-      attr("created_by", FieldType::Json, "program, version, git revision, compiler, date, command line, threads").json("object"),
+      attr("created_by", FieldType::Json, "program, version, git revision, compiler, date, command line, threads, world size").json("object"),
       attr("config", FieldType::Json, "the step's resolved config"),
       attr("inputs", FieldType::Json, "the files it was made from: path, kind, sha256").json("array"),
       attr("seed", FieldType::Int, "the seed the program ran with")};

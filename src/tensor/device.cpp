@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <regex>
 
 #include <fmt/format.h>
@@ -18,16 +21,27 @@ std::string g_selected = "cpu";
 
 }  // namespace
 
+// The rank of this process among the data-parallel ranks on its node, as the launcher says (0 when
+// none started it): ranks sharing a node take different GPUs.
+static int node_local_rank() {
+  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
+    const char* v = std::getenv(var);
+    if (v && *v && std::all_of(v, v + std::strlen(v), [](char c) { return c >= '0' && c <= '9'; }) && std::strlen(v) < 6)
+      return std::atoi(v);
+  }
+  return 0;
+}
+
 std::string resolve_device(const DeviceSpec& spec) {
   bool have_cuda = torch::cuda::is_available();
   int count = have_cuda ? static_cast<int>(torch::cuda::device_count()) : 0;
   switch (spec.kind) {
     case DeviceSpec::Kind::Cpu: return "cpu";
-    case DeviceSpec::Kind::Auto: return have_cuda ? "cuda:0" : "cpu";
+    case DeviceSpec::Kind::Auto: return have_cuda ? fmt::format("cuda:{}", node_local_rank() % count) : "cpu";
     case DeviceSpec::Kind::Cuda: {
       if (!have_cuda)
         throw UsageError("--device: a CUDA GPU was asked for, but this LibTorch sees none (use --device cpu)");
-      int index = spec.index < 0 ? 0 : spec.index;
+      int index = spec.index < 0 ? node_local_rank() % count : spec.index;
       if (index >= count)
         throw UsageError(fmt::format("--device cuda:{}: only {} CUDA device(s) present", index, count));
       return fmt::format("cuda:{}", index);

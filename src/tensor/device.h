@@ -17,7 +17,8 @@ struct DeviceSpec {
 // Parses "auto", "cpu", "cuda" or "cuda:N". Throws UsageError otherwise.
 DeviceSpec parse_device_spec(const std::string& text);
 
-// Checks a parsed spec against this LibTorch and machine; returns "cpu" or "cuda:N".
+// Checks a parsed spec against this LibTorch and machine; returns "cpu" or "cuda:N". Without an index
+// the GPU is the node-local rank of a data-parallel process modulo the GPU count (0 for one process).
 // Throws UsageError for a GPU that is not there.
 std::string resolve_device(const DeviceSpec& spec);
 

@@ -240,3 +240,49 @@ def test_sources_with_different_power_units_need_a_conversion(tmp_path):
     lib, _ = plan_library({"sources": [{"builtin": "default", "convert_power": {"factor": 0.425, "unit": "mW"}},
                                        {"table": str(table), "power": 0.2, "power_unit": "mW"}]})
     assert len(lib["sources"]) == 2
+
+
+# ---- cluster placement: job groups, resources, data-parallel steps ----
+
+def tiny():
+    with open(os.path.join(ROOT, "tests", "workflow", "tiny.yaml")) as f:
+        return yaml.safe_load(f)
+
+
+def test_short_steps_join_the_job_of_the_training_step_before_them():
+    p = plan_of(tiny())
+    groups = {s["name"]: p.job_group(i) for i, s in enumerate(p.steps)}
+    assert groups == {"baseline": "baseline", "quant": "quant", "noise": "noise", "sample": "noise",
+                      "match": "noise", "deploy": "noise", "retrain": "retrain", "sensitivity": "quant",
+                      "sample_q": "quant", "match_q": "quant", "assign": "quant", "deploy_b": "quant",
+                      "retrain_b": "retrain_b"}
+    # Every training step heads its own group.
+    for i, s in enumerate(p.steps):
+        if KINDS[s["kind"]].trains:
+            assert p.job_group(i) == s["name"]
+
+
+def test_resources_map_gpu_tasks_and_nodes():
+    cfg = tiny()
+    cfg["steps"][0].update(gpu=2, gpu_model="h100", tasks=4, nodes=2, mem_mb=8000, runtime=30)
+    p = plan_of(cfg)
+    assert p.resources(0) == {"mem_mb": 8000, "runtime": 30, "gpu": 2, "gpu_model": "h100", "nodes": 2,
+                              "cpus_per_task": 1, "serial": 1, "tasks": 4, "mpi": "srun",
+                              "tasks_per_gpu": 2}
+    assert p.job_threads(0) == 4
+    assert "--nproc 4" in p.command(0, "base", {"dataset": "d.h5"}, "o.h5", "bin")
+    # One task: no MPI resource (the executor would reject it), no --nproc.
+    assert "mpi" not in p.resources(1) and "tasks" not in p.resources(1)
+    assert "--nproc" not in p.command(1, "base", {"dataset": "d.h5", "model": "m.h5"}, "o.h5", "bin")
+
+
+@pytest.mark.parametrize("change, text", [
+    ({"tasks": 2, "kind": "sample"}, "only training steps"),
+    ({"nodes": 3, "tasks": 2}, "give tasks >= nodes"),
+    ({"gpu_model": "a100;rm -rf /"}, "gpu_model"),
+])
+def test_bad_placement_is_rejected(change, text):
+    cfg = tiny()
+    target = 3 if change.get("kind") == "sample" else 0
+    cfg["steps"][target].update(change)
+    assert text in error_of(cfg)

@@ -158,6 +158,20 @@ def plan_library(library, evoapproxlib="", where="library"):
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 
 
+_GPU_MODEL = re.compile(r"[A-Za-z0-9_.]*")
+
+
+def _check_placement(step, where):
+    """Cluster settings that only make sense for some steps, or that reach sbatch."""
+    if not _GPU_MODEL.fullmatch(step["gpu_model"]):
+        raise PipelineError(f"{where}.gpu_model: '{step['gpu_model']}' may hold only letters, digits, _ and .")
+    if step["tasks"] > 1 and not KINDS[step["kind"]].trains:
+        raise PipelineError(f"{where}.tasks: only training steps (baseline, quantize, noise, retrain) run as "
+                            "several processes")
+    if step["nodes"] > step["tasks"]:
+        raise PipelineError(f"{where}.nodes: {step['nodes']} nodes for {step['tasks']} task(s); give tasks >= nodes")
+
+
 def load_experiment(config, source, env=os.environ):
     """Validates an experiment config in place (defaults filled) and returns its Plan.
 
@@ -172,6 +186,7 @@ def load_experiment(config, source, env=os.environ):
             if s["kind"] not in KINDS:
                 raise PipelineError(f"steps[{i}].kind: '{s['kind']}' is not a step kind; expected one of "
                                     f"{', '.join(KINDS)}")
+            _check_placement(s, f"steps[{i}] ({s['name']})")
         plan = Plan(config, os.path.join(config["results_root"], config["experiment"]))
         for i, s in enumerate(config["steps"]):
             schema = KINDS[s["kind"]].schema

@@ -148,6 +148,34 @@ class Plan:
     def kind(self, i):
         return KINDS[self.steps[i]["kind"]]
 
+    def job_group(self, i):
+        """The cluster job group of step i: the training step it follows (the group of its latest input), or
+        its own name for a training step. Snakemake runs the connected jobs of one group and one sweep
+        point as one cluster job, so a sweep point costs one job per training step, not one per step."""
+        if self.kind(i).trains or not self.inputs[i]:
+            return self.steps[i]["name"]
+        return self.job_group(max(self.inputs[i].values()))
+
+    def resources(self, i):
+        """The step's cluster resources: threads become cpus_per_task (per task), gpu and gpu_model
+        become --gpus; tasks > 1 makes it an MPI job (sbatch --ntasks; the program starts its ranks with
+        srun, see docs/cluster.md). `serial`: the SLURM profile allows one at a time within a group job,
+        so that a group job asks for its largest step, not for the sum of steps that could overlap."""
+        s = self.steps[i]
+        res = {"mem_mb": s["mem_mb"], "runtime": s["runtime"], "gpu": s["gpu"], "nodes": s["nodes"],
+               "cpus_per_task": s["threads"], "serial": 1}
+        if s["gpu_model"]:
+            res["gpu_model"] = s["gpu_model"]
+        if s["tasks"] > 1:
+            res.update(tasks=s["tasks"], mpi="srun")
+            if s["gpu"]:  # else the executor asks --ntasks-per-gpu=tasks
+                res["tasks_per_gpu"] = max(1, -(-s["tasks"] // s["gpu"]))
+        return res
+
+    def job_threads(self, i):
+        """Cores the step's job keeps busy: threads per task times tasks (the local scheduler's count)."""
+        return self.steps[i]["threads"] * self.steps[i]["tasks"]
+
     def step_point(self, i, point):
         return point_name(point, self.step_keys[i])
 
@@ -185,7 +213,7 @@ class Plan:
         layers, inputs' steps. A rule parameter, so that changing any of it re-runs the step."""
         s, point = self.steps[i], self.point_of[i][point_name_]
         return json.dumps({"kind": s["kind"], "settings": self.step_settings(i, point), "modules": s["modules"],
-                           "threads": s["threads"],
+                           "threads": s["threads"], "tasks": s["tasks"],
                            "seed": point.get("seed", self.config["seed"]), "from": s["from"],
                            "arch": point.get("model", self.config["model"]["arch"]),
                            "inputs": {k: self.steps[j]["name"] for k, j in self.inputs[i].items()}}, sort_keys=True)
@@ -198,6 +226,8 @@ class Plan:
         kind = self.kind(i)
         arch = point.get("model", self.config["model"]["arch"])
         cmd = [os.path.join(bin_dir, f"axnn-{kind.program}"), "-o", output, "--threads", str(s["threads"])]
+        if s["tasks"] > 1:
+            cmd += ["--nproc", str(s["tasks"])]
         if kind.reads_dataset:
             cmd += ["-d", files["dataset"]]
         cmd += kind.args(Call(step=s, files=files, point=point, arch=arch))

@@ -30,6 +30,7 @@ class StepKind:
     program: str  # runs build/bin/axnn-<program>
     schema: str | None  # its settings follow workflows/schemas/<schema>.schema.json; None: no settings
     makes_model: bool = False
+    trains: bool = False  # a training loop: its own cluster job; the short steps after it join that job
     reads_model: bool = False  # the `from` step's model, else the latest model before it
     reads_dataset: bool = False
     reads_library: bool = False
@@ -75,11 +76,11 @@ def _check_baseline(steps, i, inputs):
 KINDS: dict[str, StepKind] = {
     k.name: k
     for k in [
-        StepKind("baseline", "train", "trainer", makes_model=True, reads_dataset=True,
+        StepKind("baseline", "train", "trainer", makes_model=True, trains=True, reads_dataset=True,
                  args=lambda c: ["--arch", c.arch], check=_check_baseline),
-        StepKind("quantize", "train", "trainer", makes_model=True, reads_model=True, reads_dataset=True,
+        StepKind("quantize", "train", "trainer", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
                  args=lambda c: ["--from", c.files["model"], "--mode", "quant"]),
-        StepKind("noise", "noise", "noise", makes_model=True, reads_model=True, reads_dataset=True,
+        StepKind("noise", "noise", "noise", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
                  args=lambda c: ["-m", c.files["model"], "--modules", ",".join(c.step["modules"])]),
         StepKind("sample", "sample", "sample", reads_model=True, reads_dataset=True,
                  args=lambda c: ["-m", c.files["model"]], check=_check_quantized),
@@ -90,7 +91,7 @@ KINDS: dict[str, StepKind] = {
                  needs={"matching": (("match", "assign"), "a deploy step needs a match or assign step before it")},
                  implied_model=_sampled_model,
                  args=lambda c: ["-m", c.files["model"], "--matching", c.files["matching"], "-l", c.files["library"]]),
-        StepKind("retrain", "retrain", "trainer", makes_model=True, reads_model=True, reads_dataset=True,
+        StepKind("retrain", "retrain", "trainer", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
                  args=lambda c: ["-m", c.files["model"]], check=_check_retrain),
         StepKind("sensitivity", "sensitivity", "sensitivity", reads_model=True, reads_dataset=True,
                  args=lambda c: ["-m", c.files["model"]], check=_check_quantized),

@@ -47,5 +47,10 @@ def step_command(i, wildcards, input, output):
     return PLAN.command(i, wildcards.point, dict(input.items()), output[0], BIN)
 
 
+def job_group(i):
+    """Cluster job group of step i (None: a job of its own); see Plan.job_group."""
+    return PLAN.job_group(i) if config["group_jobs"] else None
+
+
 def report_inputs(wildcards):
     return PLAN.report_inputs()

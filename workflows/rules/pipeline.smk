@@ -1,5 +1,6 @@
 # The pipeline's rules: one per step of config["steps"] (planned by axnn_workflow.planner), the
 # evaluation of every model a step makes, and the report over every sweep point.
+# On a cluster, a training step and the short steps after it (group_jobs) run as one job.
 
 
 for _i, _s in enumerate(STEPS):
@@ -22,36 +23,40 @@ for _i, _s in enumerate(STEPS):
             f"{RESULTS}/{{point}}/logs/{_s['name']}.log",
         benchmark:
             f"{RESULTS}/{{point}}/benchmarks/{_s['name']}.tsv"
-        threads: _s["threads"]
+        group:
+            job_group(_i)
+        threads: PLAN.job_threads(_i)
         resources:
-            mem_mb=_s["mem_mb"],
-            runtime=_s["runtime"],
-            gpu=_s["gpu"],
+            **PLAN.resources(_i),
         shell:
             "{params.command} > {log:q} 2>&1"
 
+    if _i in PLAN.model_steps:
 
-
-
-rule evaluate:
-    """Test-split metrics of every model a step makes (the accuracy of each stage in the report)."""
-    input:
-        model=f"{RESULTS}/{{point}}/{{step}}.h5",
-        dataset=f"{RESULTS}/dataset.h5",
-    output:
-        f"{RESULTS}/{{point}}/{{step}}.metrics.json",
-    wildcard_constraints:
-        step="|".join(re.escape(STEPS[i]["name"]) for i in PLAN.model_steps) or "^$",
-    params:
-        axnn_eval=axnn("eval"),
-    log:
-        f"{RESULTS}/{{point}}/logs/{{step}}.eval.log",
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=30,
-    shell:
-        "{params.axnn_eval:q} -m {input.model:q} -d {input.dataset:q} --json {output:q} --threads 2 > {log:q} 2>&1"
+        rule:
+            """Test-split metrics of the step's model (the accuracy of each stage in the report)."""
+            name:
+                f"evaluate_{_s['name']}"
+            input:
+                model=f"{RESULTS}/{{point}}/{_s['name']}.h5",
+                dataset=f"{RESULTS}/dataset.h5",
+            output:
+                f"{RESULTS}/{{point}}/{_s['name']}.metrics.json",
+            wildcard_constraints:
+                point="|".join(re.escape(p) for p in PLAN.point_of[_i]),
+            params:
+                axnn_eval=axnn("eval"),
+            log:
+                f"{RESULTS}/{{point}}/logs/{_s['name']}.eval.log",
+            group:
+                job_group(_i)
+            threads: 2
+            resources:
+                mem_mb=4000,
+                runtime=10,
+                serial=1,
+            shell:
+                "{params.axnn_eval:q} -m {input.model:q} -d {input.dataset:q} --json {output:q} --threads 2 > {log:q} 2>&1"
 
 
 rule report:
