@@ -1,7 +1,6 @@
 #include "config/spec.h"
 
 #include <cmath>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -229,7 +228,8 @@ double to_double(const YAML::Node& node) {
   try {
     return std::stod(node.Scalar());
   } catch (const std::out_of_range&) {
-    throw BadValue{node.Mark(), fmt::format("{} is out of the range of a double", node.Scalar())};
+    const std::string& v = node.Scalar();
+    throw BadValue{node.Mark(), fmt::format("{}{} is out of the range of a double", v.substr(0, 40), v.size() > 40 ? "..." : "")};
   }
 }
 
@@ -247,28 +247,64 @@ bool valid_utf8(const std::string& s) {
 }
 
 // YAML 1.2 core schema for plain scalars.
+// YAML 1.2 core-schema scalars, by plain scanning (libstdc++'s std::regex recurses once per character,
+// so a long scalar could overflow the stack).
+bool one_of_words(const std::string& s, std::initializer_list<const char*> words) {
+  for (const char* w : words)
+    if (s == w) return true;
+  return false;
+}
+
+size_t skip_digits(const std::string& s, size_t i) {
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  return i;
+}
+
+size_t skip_sign(const std::string& s, size_t i) { return i < s.size() && (s[i] == '-' || s[i] == '+') ? i + 1 : i; }
+
+bool is_yaml_int(const std::string& s) {  // [-+]?[0-9]+
+  const size_t start = skip_sign(s, 0), end = skip_digits(s, start);
+  return end > start && end == s.size();
+}
+
+bool is_yaml_float(const std::string& s) {  // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+  size_t i = skip_sign(s, 0);
+  if (i < s.size() && s[i] == '.') {
+    const size_t end = skip_digits(s, i + 1);
+    if (end == i + 1) return false;
+    i = end;
+  } else {
+    const size_t end = skip_digits(s, i);
+    if (end == i) return false;
+    i = end;
+    if (i < s.size() && s[i] == '.') i = skip_digits(s, i + 1);
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    const size_t start = skip_sign(s, i + 1), end = skip_digits(s, start);
+    if (end == start) return false;
+    i = end;
+  }
+  return i == s.size();
+}
+
 json scalar_to_json(const YAML::Node& node) {
   const std::string& s = node.Scalar();
   if (!valid_utf8(s)) throw BadValue{node.Mark(), "the value is not valid UTF-8"};
   if (node.Tag() == "!") return s;  // quoted
-  static const std::regex null_re("^(~|null|Null|NULL|)$");
-  static const std::regex true_re("^(true|True|TRUE)$");
-  static const std::regex false_re("^(false|False|FALSE)$");
-  static const std::regex int_re("^[-+]?[0-9]+$");
-  static const std::regex float_re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-  static const std::regex special_re(R"(^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$)");
-  if (std::regex_match(s, null_re)) return nullptr;
-  if (std::regex_match(s, true_re)) return true;
-  if (std::regex_match(s, false_re)) return false;
-  if (std::regex_match(s, int_re)) {
+  if (one_of_words(s, {"~", "null", "Null", "NULL", ""})) return nullptr;
+  if (one_of_words(s, {"true", "True", "TRUE"})) return true;
+  if (one_of_words(s, {"false", "False", "FALSE"})) return false;
+  if (is_yaml_int(s)) {
     try {
       return std::stoll(s);
     } catch (const std::out_of_range&) {
       return to_double(node);
     }
   }
-  if (std::regex_match(s, float_re)) return to_double(node);
-  if (std::regex_match(s, special_re)) return node.as<double>();
+  if (is_yaml_float(s)) return to_double(node);
+  if (one_of_words(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN",
+                       ".NAN"}))
+    return node.as<double>();
   return s;
 }
 

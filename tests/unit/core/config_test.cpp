@@ -69,6 +69,26 @@ TEST(Config, MissingRequiredEnumBoundsAndIntegers) {
             std::string::npos);
 }
 
+TEST(Config, YamlNumberFormsFollowTheCoreSchema) {
+  json j = parse_yaml("a: -7\nb: +.5\nc: 3.\nd: 2E+2\ne: 1e\nf: .\ng: 1.2.3\nh: -.INF\ni: .NaN\nj: +\nk: 0x10\n", "t");
+  EXPECT_EQ(j["a"], -7);
+  EXPECT_DOUBLE_EQ(j["b"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["c"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(j["d"].get<double>(), 200.0);
+  for (const char* k : {"e", "f", "g", "j", "k"}) EXPECT_TRUE(j[k].is_string()) << k;
+  EXPECT_TRUE(std::isinf(j["h"].get<double>()) && j["h"].get<double>() < 0);
+  EXPECT_TRUE(std::isnan(j["i"].get<double>()));
+  // A scalar of a million digits is read without recursion (a too large number, not a crash).
+  EXPECT_NO_THROW(parse_yaml("a: x" + std::string(1000000, '1') + "\n", "t"));
+  try {
+    parse_yaml("a: " + std::string(1000000, '1') + "\n", "t");
+    ADD_FAILURE() << "a number of a million digits was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("out of the range of a double"), std::string::npos);
+    EXPECT_LT(std::string(e.what()).size(), 300u);  // the message quotes the start of the value, not all of it
+  }
+}
+
 TEST(Config, YamlScalarsAreTypedAndQuotedStaysString) {
   json j = parse_yaml("a: 1\nb: 1.5e-3\nc: 'true'\nd: true\ne: ~\nf: \"12\"\ng: abc\nh: .inf\n", "t");
   EXPECT_TRUE(j["a"].is_number_integer());
