@@ -107,8 +107,10 @@ Matching apply(const Matching& m, const Assignment& a, const std::string& strate
   Matching out = m;
   out.strategy = strategy;
   for (size_t l = 0; l < out.layers.size(); ++l) {
-    out.layers[l].chosen = a.choice[l];
-    out.layers[l].measured.reset();  // measured for the old choice
+    LayerMatch& layer = out.layers[l];
+    layer.chosen = a.choice[l];
+    layer.measured.reset();  // measured for the old choice; the new one's when the matrix is there
+    if (!layer.sampled_std.empty()) layer.measured = layer.sampled_std[static_cast<size_t>(layer.chosen)];
   }
   out.relative_energy = relative_energy(out.layers, out.relative_power);
   return out;

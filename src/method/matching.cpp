@@ -1,5 +1,6 @@
 #include "method/matching.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -31,10 +32,50 @@ double relative_energy(const std::vector<LayerMatch>& layers, const std::vector<
   return energy;
 }
 
+const std::vector<std::string>& estimator_names() {
+  static const std::vector<std::string> names = {"agn", "sampled"};
+  return names;
+}
+
+namespace {
+
+const std::vector<double>& estimates(const LayerMatch& l, const std::string& estimator) {
+  return estimator == "sampled" ? l.sampled_std : l.agn_std;
+}
+
+// The cheapest multiplier within tolerance by `values`; the exact one when none is (a max_std of 0).
+int choose(const std::vector<double>& values, const std::vector<double>& power, double max_std, int exact) {
+  const int c = select_cheapest(values, power, max_std);
+  return c < 0 ? exact : c;
+}
+
+// Every estimator's choice, E_rel and tolerance violations (measured std > max_std).
+nlohmann::json compare_estimators(std::vector<LayerMatch> layers, const std::vector<double>& power, int exact) {
+  json out = json::object();
+  for (const std::string& e : estimator_names()) {
+    json choices = json::array();
+    int violations = 0;
+    for (auto& l : layers) {
+      l.chosen = choose(estimates(l, e), power, l.max_std, exact);
+      choices.push_back(l.chosen);
+      violations += l.sampled_std[static_cast<size_t>(l.chosen)] > l.max_std;
+    }
+    out[e] = {{"choices", choices}, {"relative_energy", relative_energy(layers, power)}, {"violations", violations}};
+  }
+  return out;
+}
+
+}  // namespace
+
 Matching match(const Refs& refs, const mult::Library& library, const MatchOptions& options) {
   const mult::Multiplier& exact = library.exact();  // throws when the library has none
+  const int exact_index = static_cast<int>(&exact - library.multipliers.data());
+  const auto& names = estimator_names();
+  if (std::find(names.begin(), names.end(), options.estimator) == names.end())
+    throw ConfigError(fmt::format("estimator: '{}' is not agn or sampled", options.estimator));
   Matching out;
   out.model_hash = refs.model_hash;
+  out.estimator = options.estimator;
   for (const auto& m : library.multipliers) {
     out.multipliers.push_back(m.name);
     out.relative_power.push_back(library.relative_power(m));
@@ -51,22 +92,24 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
     l.name = r.name, l.fan_in = r.fan_in, l.opcount = r.opcount, l.sigma = r.sigma, l.output_std = r.output_std;
     l.ops_share = total_ops > 0 ? static_cast<double>(r.opcount) / total_ops : 0;
     l.max_std = r.output_std * std::abs(r.sigma);
-    l.predicted.assign(n_mult, 0);
+    for (auto* v : {&l.agn_std, &l.sampled_mean, &l.sampled_std, &l.sampled_std_error}) v->assign(n_mult, 0);
     out.layers.push_back(std::move(l));
   }
   tbb::parallel_for(size_t{0}, n_layers * n_mult, [&](size_t job) {
     const size_t i = job / n_mult, m = job % n_mult;
     const LayerRefs& r = refs.layers[i];
-    const ErrorMoments em = error_moments(library.multipliers[m].lut.data(), normalize(r.weight_hist));
-    out.layers[i].predicted[m] = predict_std(r.rows, r.fan_in, draws[i], em);
-  });
-  for (size_t i = 0; i < n_layers; ++i) {
+    const int32_t* lut = library.multipliers[m].lut.data();
     LayerMatch& l = out.layers[i];
-    l.chosen = select_cheapest(l.predicted, out.relative_power, l.max_std);
-    if (l.chosen < 0) l.chosen = static_cast<int>(&exact - library.multipliers.data());  // max_std of 0: exact only
-    if (options.validate)
-      l.measured = measured_std(refs.layers[i], library.multipliers[static_cast<size_t>(l.chosen)].lut.data());
+    l.agn_std[m] = predict_std(r.rows, r.fan_in, draws[i], error_moments(lut, normalize(r.weight_hist)));
+    const SampledError e = sampled_error(r, lut, options.seed + i);
+    l.sampled_mean[m] = e.mean, l.sampled_std[m] = e.std, l.sampled_std_error[m] = e.std_error;
+  });
+  for (LayerMatch& l : out.layers) {
+    l.predicted = estimates(l, options.estimator);
+    l.chosen = choose(l.predicted, out.relative_power, l.max_std, exact_index);
+    l.measured = l.sampled_std[static_cast<size_t>(l.chosen)];
   }
+  out.estimators = compare_estimators(out.layers, out.relative_power, exact_index);
   out.relative_energy = relative_energy(out.layers, out.relative_power);
   return out;
 }
@@ -94,9 +137,27 @@ const KindFields& matching_fields() {
        attr("layers/*/multiplier_index", FieldType::Int, "its column").min(0),
        attr("layers/*/predicted_std", FieldType::Float, "its predicted error std").min(0),
        attr("layers/*/relative_power", FieldType::Float, "its P / P_exact").min(0),
-       attr("layers/*/measured_std", FieldType::Float, "its error std measured on the sampled operands").min(0).optional()}};
+       attr("layers/*/measured_std", FieldType::Float, "its error std measured on the sampled operands").min(0).optional(),
+       attr("layers/*/mean_error", FieldType::Float, "its mean error (bias) on the sampled operands").optional(),
+       attr("estimator", FieldType::String, "the estimator that chose: agn or sampled").optional(),
+       attr("estimators", FieldType::Json, "per estimator: choices, relative_energy, violations").json("object").optional(),
+       dataset("agn_std", FieldType::Float64, {-1, -1}, "agn predicted error std [layer, multiplier]").min(0).optional(),
+       dataset("sampled_std", FieldType::Float64, {-1, -1}, "error std on the sampled operands [layer, multiplier]").min(0).optional(),
+       dataset("sampled_mean", FieldType::Float64, {-1, -1}, "mean error on the sampled operands [layer, multiplier]").optional(),
+       dataset("sampled_std_error", FieldType::Float64, {-1, -1}, "bootstrap uncertainty of sampled_std").min(0).optional()}};
   return fields;
 }
+
+namespace {
+
+// The per-estimator matrices [layer, multiplier] beside predicted_std, and where a LayerMatch holds them.
+const std::pair<const char*, std::vector<double> LayerMatch::*> kEstimateMatrices[] = {
+    {"agn_std", &LayerMatch::agn_std},
+    {"sampled_std", &LayerMatch::sampled_std},
+    {"sampled_mean", &LayerMatch::sampled_mean},
+    {"sampled_std_error", &LayerMatch::sampled_std_error}};
+
+}  // namespace
 
 void write_matching(const std::string& path, const Matching& m, const Provenance& provenance) {
   ArtifactWriter w(path, matching_fields(), provenance);
@@ -130,12 +191,59 @@ void write_matching(const std::string& path, const Matching& m, const Provenance
     h5::write_attr(g, "predicted_std", l.predicted[static_cast<size_t>(l.chosen)]);
     h5::write_attr(g, "relative_power", m.relative_power[static_cast<size_t>(l.chosen)]);
     if (l.measured) h5::write_attr(g, "measured_std", *l.measured);
+    if (!l.sampled_mean.empty()) h5::write_attr(g, "mean_error", l.sampled_mean[static_cast<size_t>(l.chosen)]);
   }
   h5::write_json_attr(root, "layer_names", names);
-  h5::write_dataset(root, "predicted_std", matrix, {m.layers.size(), m.multipliers.size()},
+  const h5::Shape shape = {m.layers.size(), m.multipliers.size()};
+  h5::write_dataset(root, "predicted_std", matrix, shape,
                     {"predicted output error std, layers x multipliers (names in the attributes)", ""});
+  h5::write_attr(root, "estimator", m.estimator);
+  if (!m.estimators.empty()) h5::write_json_attr(root, "estimators", m.estimators);
+  const bool have_all = std::all_of(m.layers.begin(), m.layers.end(), [&](const LayerMatch& l) {
+    return l.agn_std.size() == m.multipliers.size() && l.sampled_std.size() == m.multipliers.size();
+  });
+  if (have_all && !m.layers.empty()) {
+    for (const auto& [name, member] : kEstimateMatrices) {
+      std::vector<double> flat;
+      for (const LayerMatch& l : m.layers) flat.insert(flat.end(), (l.*member).begin(), (l.*member).end());
+      h5::write_dataset(root, name, flat, shape, {"layers x multipliers (names in the attributes)", ""});
+    }
+  }
   w.commit();
 }
+
+namespace {
+
+// The optional per-estimator matrices, each of the predicted_std matrix's shape.
+void read_estimates(H5::Group& root, const h5::Shape& shape, std::vector<LayerMatch>& layers) {
+  for (const auto& [name, member] : kEstimateMatrices) {
+    if (!h5::exists(root, name)) continue;
+    h5::Shape s;
+    const auto flat = h5::read_dataset<double>(root, name, &s);
+    if (s != shape) throw InputError(fmt::format("{}: its shape differs from predicted_std's", name));
+    for (size_t i = 0; i < layers.size(); ++i)
+      (layers[i].*member).assign(flat.begin() + static_cast<std::ptrdiff_t>(i * shape[1]),
+                                 flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * shape[1]));
+  }
+}
+
+// Every estimator entry names a valid multiplier per layer, and finite numbers.
+void check_estimators(const Matching& m) {
+  for (const auto& [name, e] : m.estimators.items()) {
+    const auto& choices = e.contains("choices") ? e["choices"] : json();
+    bool ok = choices.is_array() && choices.size() == m.layers.size() && e.contains("relative_energy") &&
+              e["relative_energy"].is_number() && e.contains("violations") && e["violations"].is_number_integer();
+    for (size_t i = 0; ok && i < choices.size(); ++i)
+      ok = choices[i].is_number_integer() && choices[i].get<int64_t>() >= 0 &&
+           choices[i].get<uint64_t>() < m.multipliers.size();
+    if (!ok)
+      throw InputError(fmt::format("estimators.{}: expected choices (one multiplier index per layer), relative_energy "
+                                   "and violations",
+                                   name));
+  }
+}
+
+}  // namespace
 
 Matching read_matching(const std::string& path) {
   Artifact a = Artifact::open(path, matching_fields());
@@ -148,6 +256,8 @@ Matching read_matching(const std::string& path) {
     m.relative_energy = h5::read_double_attr(root, "relative_energy");
     m.multipliers = h5::read_json_attr(root, "multipliers").get<std::vector<std::string>>();
     if (h5::has_attr(root, "assignment")) m.assignment = h5::read_json_attr(root, "assignment");
+    if (h5::has_attr(root, "estimator")) m.estimator = h5::read_string_attr(root, "estimator");
+    if (h5::has_attr(root, "estimators")) m.estimators = h5::read_json_attr(root, "estimators");
     if (h5::exists(root, "front")) {
       const auto flat = h5::read_dataset<double>(root, "front");
       for (size_t i = 0; i + 1 < flat.size(); i += 2) m.front.emplace_back(flat[i], flat[i + 1]);
@@ -177,6 +287,8 @@ Matching read_matching(const std::string& path) {
                          matrix.begin() + static_cast<std::ptrdiff_t>((i + 1) * shape[1]));
       m.layers.push_back(std::move(l));
     }
+    read_estimates(root, shape, m.layers);
+    check_estimators(m);
   });
   return m;
 }
@@ -185,16 +297,33 @@ void register_matching_view() {
   inspect::register_view(kMatchingKind, [](H5::H5File& file, json& d) {
     const Matching m = read_matching(file.getFileName());
     json rows = json::array();
+    auto cell = [](const std::vector<double>& v, size_t c, const char* format) {
+      return c < v.size() ? fmt::format(fmt::runtime(format), v[c]) : std::string("-");
+    };
     for (const LayerMatch& l : m.layers) {
       const auto c = static_cast<size_t>(l.chosen);
       rows.push_back({l.name, fmt::format("{:.3f}", l.ops_share), fmt::format("{:.4f}", l.sigma),
                       fmt::format("{:.2f}", l.max_std), m.multipliers[c], fmt::format("{:.2f}", l.predicted[c]),
-                      l.measured ? fmt::format("{:.2f}", *l.measured) : "-", fmt::format("{:.3f}", m.relative_power[c])});
+                      cell(l.agn_std, c, "{:.2f}"), l.measured ? fmt::format("{:.2f}", *l.measured) : "-",
+                      cell(l.sampled_std_error, c, "{:.2f}"), cell(l.sampled_mean, c, "{:.2f}"),
+                      fmt::format("{:.3f}", m.relative_power[c])});
     }
-    d["tables"].push_back({{"title", fmt::format("choice per layer ({}; relative energy {:.4f})", m.strategy, m.relative_energy)},
-                           {"columns", {"layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std",
-                                        "measured_std", "relative_power"}},
+    d["tables"].push_back({{"title", fmt::format("choice per layer ({}, estimator {}; relative energy {:.4f})", m.strategy,
+                                                 m.estimator, m.relative_energy)},
+                           {"columns", {"layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std", "agn_std",
+                                        "measured_std", "measured_std_error", "mean_error", "relative_power"}},
                            {"rows", rows}});
+    json est = json::array();
+    for (const auto& [name, e] : m.estimators.items()) {
+      std::string choice;
+      for (size_t i = 0; i < m.layers.size() && i < e["choices"].size(); ++i)
+        choice += (i ? " " : "") + m.layers[i].name + ":" + m.multipliers[e["choices"][i].get<size_t>()];
+      est.push_back({name, fmt::format("{:.4f}", e["relative_energy"].get<double>()), e["violations"].get<int>(), choice});
+    }
+    if (!est.empty())
+      d["tables"].push_back({{"title", "every estimator's choice (violations: layers whose measured error std exceeds max_std)"},
+                             {"columns", {"estimator", "relative_energy", "violations", "choice"}},
+                             {"rows", est}});
   });
 }
 

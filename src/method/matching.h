@@ -19,19 +19,31 @@ constexpr int kMatchingSchemaVersion = 1;
 // The kind's fields, declared once (io/fields.h): checked when written and when read.
 const KindFields& matching_fields();
 
+// The error estimators a matching compares (DESIGN.md step 5 is `agn`):
+//   agn      the paper's: K independent products' errors, mixed over activation populations
+//   sampled  the error std measured on the sampled operands with the real table
+const std::vector<std::string>& estimator_names();
+
 struct LayerMatch {
   std::string name;
   int64_t fan_in = 0, opcount = 0;
   double ops_share = 0, sigma = 0, output_std = 0, max_std = 0;
-  std::vector<double> predicted;  // per multiplier, the library's order
+  std::vector<double> predicted;  // per multiplier (the library's order): the selecting estimator's std
   int chosen = -1;
-  std::optional<double> measured;  // --validate: the chosen table's measured error std
+  std::optional<double> measured;  // the chosen table's error std on the sampled operands
+  // Per multiplier, when computed (axnn-match; older artifacts lack them): the agn prediction, and the
+  // error measured on the sampled operands: mean (bias), std and the std's bootstrap uncertainty.
+  std::vector<double> agn_std, sampled_mean, sampled_std, sampled_std_error;
 };
 
 struct Matching {
   std::string model_hash;    // sha256 of the checkpoint the refs were sampled from
   std::string library_hash;  // sha256 of the library artifact ("" when built in memory)
   std::string strategy = "tolerance";
+  std::string estimator = "agn";  // the estimator that chose (predicted_std holds its values)
+  // Per estimator: the choice it would make, its E_rel, and how many layers break their tolerance
+  // (error std measured on the sampled operands > max_std) with that choice.
+  nlohmann::json estimators = nlohmann::json::object();
   std::vector<std::string> multipliers;
   std::vector<double> relative_power;  // P / P_exact, per multiplier
   std::vector<LayerMatch> layers;
@@ -45,7 +57,7 @@ struct Matching {
 struct MatchOptions {
   int populations = 512;
   uint64_t seed = 0;
-  bool validate = false;
+  std::string estimator = "agn";  // one of estimator_names()
 };
 
 // Index of the lowest-power candidate whose predicted std <= max_std (ties: the smaller predicted

@@ -59,7 +59,18 @@ double predict_std(const std::vector<int8_t>& rows, int64_t fan_in, const std::v
   return std::sqrt(agg) * k;
 }
 
-double measured_std(const LayerRefs& l, const int32_t* lut) {
+namespace {
+
+// Population std from sums over n values.
+double std_of(double s, double s2, double n) {
+  if (n <= 0) return 0;
+  const double mean = s / n;
+  return std::sqrt(std::max(0.0, s2 / n - mean * mean));
+}
+
+}  // namespace
+
+SampledError sampled_error(const LayerRefs& l, const int32_t* lut, uint64_t seed) {
   const int64_t rows = l.kept(), k = l.fan_in, cout_g = l.out_channels / l.groups;
   // Per-row sums in parallel, then a fixed-order total: the same result for any thread count.
   std::vector<std::pair<double, double>> per_row(static_cast<size_t>(rows));
@@ -77,11 +88,30 @@ double measured_std(const LayerRefs& l, const int32_t* lut) {
       per_row[static_cast<size_t>(r)] = {s, s2};
     }
   });
-  double n = static_cast<double>(rows * cout_g), s = 0, s2 = 0;
+  const double per = static_cast<double>(cout_g), n = static_cast<double>(rows) * per;
+  double s = 0, s2 = 0;
   for (const auto& [a, b] : per_row) s += a, s2 += b;
-  if (n == 0) return 0;
-  const double mean = s / n;
-  return std::sqrt(std::max(0.0, s2 / n - mean * mean));
+  SampledError out;
+  if (n == 0) return out;
+  out.mean = s / n;
+  out.std = std_of(s, s2, n);
+  // Bootstrap over rows: the spread of the std when the sampled rows are drawn again.
+  constexpr int kResamples = 64;
+  std::mt19937_64 rng(seed ^ 0x5bd1e995ULL);
+  double b1 = 0, b2 = 0;
+  for (int b = 0; b < kResamples; ++b) {
+    double bs = 0, bs2 = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const auto& [x, x2] = per_row[static_cast<size_t>(rng() % static_cast<uint64_t>(rows))];
+      bs += x, bs2 += x2;
+    }
+    const double v = std_of(bs, bs2, n);
+    b1 += v, b2 += v * v;
+  }
+  out.std_error = std_of(b1, b2, kResamples);
+  return out;
 }
+
+double measured_std(const LayerRefs& l, const int32_t* lut) { return sampled_error(l, lut).std; }
 
 }  // namespace axnn::method

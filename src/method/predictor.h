@@ -37,8 +37,17 @@ ErrorMoments error_moments(const int32_t* lut, const Distribution& p_w);
 double predict_std(const std::vector<int8_t>& rows, int64_t fan_in, const std::vector<int64_t>& draws,
                    const ErrorMoments& moments);
 
-// Measured output error std of a table on sampled operands: every kept row against every weight
-// row of its group, sum_k M(a_k, w_k) - a_k * w_k, population std over all (row, channel) results.
+// The output error of a table measured on the sampled operands: every kept row against every weight
+// row of its group, e = sum_k M(a_k, w_k) - a_k * w_k, over all (row, channel) results.
+struct SampledError {
+  double mean = 0;       // the bias: mean error
+  double std = 0;        // population std
+  double std_error = 0;  // uncertainty of `std`: the std of its bootstrap over rows (rows are the
+                         // independent units; a fully connected layer has one per image)
+};
+SampledError sampled_error(const LayerRefs& layer, const int32_t* lut, uint64_t seed = 0);
+
+// sampled_error(...).std
 double measured_std(const LayerRefs& layer, const int32_t* lut);
 
 }  // namespace axnn::method

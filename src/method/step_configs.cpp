@@ -36,9 +36,12 @@ const Spec& sample_spec() {
 const Spec& match_spec() {
   static const Spec spec = object(
       "Matching multipliers to layers by predicted error",
-      {{"populations", integer("Rows drawn with replacement per layer; one activation histogram each").def(512).min(2)},
-       {"validate", boolean("Also run each chosen table on the sampled operands and record the measured error std")
-                        .def(false)}});
+      {{"populations", integer("Rows drawn with replacement per layer; one activation histogram each (agn)").def(512).min(2)},
+       {"estimator", string("The error estimate that chooses: agn (the paper's: K independent product errors) or "
+                            "sampled (the error std of each table measured on the sampled operands). Both are "
+                            "computed and recorded, with the tolerance violations of each choice")
+                         .one_of({"agn", "sampled"})
+                         .def("agn")}});
   return spec;
 }
 

@@ -18,11 +18,9 @@ int main(int argc, char** argv) {
   program.add_seed_option();
   program.add_config_option(method::match_spec());
   std::string refs_path, library_path, out;
-  bool validate = false;
   program.app().add_option("-r,--refs", refs_path, "Refs artifact (axnn-sample)")->required()->check(CLI::ExistingFile);
   program.app().add_option("-l,--library", library_path, "Multipliers artifact (axnn-mult build)")->required()->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Matching artifact to write")->required();
-  program.app().add_flag("--validate", validate, "Same as --set validate=true");
   return program.run(argc, argv, [&] {
     const method::Refs refs = method::read_refs(refs_path);
     const mult::Library library = mult::read_library(library_path);
@@ -30,15 +28,18 @@ int main(int argc, char** argv) {
     method::MatchOptions o;
     o.populations = program.config()["populations"];
     o.seed = program.seed();
-    o.validate = validate || program.config()["validate"].get<bool>();
+    o.estimator = program.config()["estimator"];
     method::Matching m = method::match(refs, library, o);
     m.library_hash = library_ref.hash;
-    for (const auto& l : m.layers)
-      spdlog::info("{}: {} (predicted std {:.2f}, max_std {:.2f}{})", l.name, m.multipliers[static_cast<size_t>(l.chosen)],
-                   l.predicted[static_cast<size_t>(l.chosen)], l.max_std, l.measured ? fmt::format(", measured {:.2f}", *l.measured) : "");
-    spdlog::info("relative energy {:.4f}", m.relative_energy);
-    nlohmann::json config = program.config();
-    config["validate"] = o.validate;
-    method::write_matching(out, m, program.provenance(config, {input_ref(refs_path), library_ref}));
+    for (const auto& l : m.layers) {
+      const auto c = static_cast<size_t>(l.chosen);
+      spdlog::info("{}: {} (agn std {:.2f}, sampled std {:.2f} ± {:.2f}, mean error {:.2f}; max_std {:.2f})", l.name,
+                   m.multipliers[c], l.agn_std[c], l.sampled_std[c], l.sampled_std_error[c], l.sampled_mean[c], l.max_std);
+    }
+    for (const auto& [name, e] : m.estimators.items())
+      spdlog::info("estimator {}: relative energy {:.4f}, {} layer(s) over their tolerance", name,
+                   e["relative_energy"].get<double>(), e["violations"].get<int>());
+    spdlog::info("chosen by {}: relative energy {:.4f}", m.estimator, m.relative_energy);
+    method::write_matching(out, m, program.provenance(program.config(), {input_ref(refs_path), library_ref}));
   });
 }

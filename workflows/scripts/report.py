@@ -39,9 +39,15 @@ def read_matching(path):
             g = f["layers"][name]
             layers.append({"layer": name, "multiplier": attr_str(g, "multiplier"),
                            **{k: float(g.attrs[k]) for k in ("sigma", "max_std", "predicted_std", "relative_power", "ops_share")},
-                           "measured_std": float(g.attrs["measured_std"]) if "measured_std" in g.attrs else None})
+                           "measured_std": float(g.attrs["measured_std"]) if "measured_std" in g.attrs else None,
+                           "mean_error": float(g.attrs["mean_error"]) if "mean_error" in g.attrs else None})
         assignment = attr_json(f, "assignment") if "assignment" in f.attrs else None
-        return float(f.attrs["relative_energy"]), layers, assignment
+        if assignment is None and "estimators" in f.attrs:  # which estimator chose, and every estimator's result
+            assignment = {"estimator": attr_str(f, "estimator"), "estimators": attr_json(f, "estimators")}
+            assignment["estimators"] = {k: {"relative_energy": v["relative_energy"], "violations": v["violations"]}
+                                        for k, v in assignment["estimators"].items()}
+            return float(f.attrs["relative_energy"]), layers, None, assignment
+        return float(f.attrs["relative_energy"]), layers, assignment, None
 
 
 def accuracy(step):
@@ -65,10 +71,11 @@ def read_point(plan, experiment):
             if history and kind != "deploy":
                 curves.append((step["name"], history, step["artifact"]))
         if kind == "deploy":
-            energy, chosen, assignment = read_matching(step["inputs"]["matching"])
+            energy, chosen, assignment, estimators = read_matching(step["inputs"]["matching"])
             strategy = "noise tolerance (AGN)" if assignment is None else f"budget, {assignment['criterion']}"
             chains.append({"strategy": strategy, "deploy": step["name"], "artifact": step["artifact"], "energy": energy, "layers": chosen,
-                           "deployed": accuracy(step), "retrained": None, "assignment": assignment})
+                           "deployed": accuracy(step), "retrained": None, "assignment": assignment,
+                           "estimators": estimators})
         if kind == "retrain":
             source = by_artifact.get(step["inputs"]["model"])
             for c in chains:
@@ -85,6 +92,11 @@ def read_point(plan, experiment):
         row["deployed_acc"] = f"{first['deployed']:.2f}"
         row["retrained_acc"] = f"{first['retrained']:.2f}" if first["retrained"] is not None else ""
         row["multipliers"] = " ".join(f"{l['layer']}:{l['multiplier']}" for l in layers)
+        if first["estimators"]:  # the tolerance matching: its estimator, and what each estimator would give
+            row["estimator"] = first["estimators"]["estimator"]
+            for name, e in sorted(first["estimators"]["estimators"].items()):
+                row[f"{name}.relative_energy"] = f"{e['relative_energy']:.4f}"
+                row[f"{name}.violations"] = e["violations"]
         for c in chains[1:]:
             row[f"{c['deploy']}.relative_energy"] = f"{c['energy']:.4f}"
             row[f"{c['deploy']}.deployed_acc"] = f"{c['deployed']:.2f}"
@@ -208,9 +220,12 @@ def main(plan, experiment, out_csv, out_md, out_html, plots_dir):
         w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-    layer_cols = ["layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std", "measured_std", "relative_power"]
+    layer_cols = ["layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std", "measured_std", "mean_error",
+                  "relative_power"]
     md = [f"# {experiment}: summary", "", "Accuracies: test split, percent. relative_energy: E_rel = "
-          "sum_l ops share * P_l / P_exact.", "", markdown_table([c for c in columns if c != "multipliers"], rows), ""]
+          "sum_l ops share * P_l / P_exact. <estimator>.relative_energy / .violations: the E_rel each error "
+          "estimator's choice would give, and how many layers it puts over their tolerance (error std measured on "
+          "the sampled operands > max_std).", "", markdown_table([c for c in columns if c != "multipliers"], rows), ""]
     for point, layers in per_point:
         if layers:
             fmt = [{k: (f"{v:.4g}" if isinstance(v, float) else ("-" if v is None else v)) for k, v in l.items()} for l in layers]

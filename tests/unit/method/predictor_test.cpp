@@ -101,6 +101,10 @@ TEST(Predictor, MeasuredStdEqualsABruteForceSum) {
   for (double e : errors) mean += e / static_cast<double>(errors.size());
   for (double e : errors) var += (e - mean) * (e - mean) / static_cast<double>(errors.size());
   EXPECT_NEAR(measured_std(l, lut.data()), std::sqrt(var), 1e-9 * std::sqrt(var));
+  const SampledError e = sampled_error(l, lut.data(), 3);
+  EXPECT_NEAR(e.mean, mean, 1e-9 * std::abs(mean) + 1e-12);
+  EXPECT_GT(e.std_error, 0.0);  // 40 rows: the bootstrap spread is not zero
+  EXPECT_LT(e.std_error, e.std);
 }
 
 TEST(Selection, PicksTheCheapestEligible) {
@@ -139,9 +143,7 @@ TEST(Matching, ZeroToleranceGivesAnAllExactNetworkOfRelativeEnergyOne) {
 
 TEST(Matching, ChoosesCheaperMultipliersWithinTolerance) {
   const mult::Library lib = mult::build_library("builtin-8s", mult::default_members());
-  MatchOptions o;
-  o.validate = true;
-  const Matching m = match(two_layer_refs(0.3), lib, o);
+  const Matching m = match(two_layer_refs(0.3), lib, {});
   EXPECT_LT(m.relative_energy, 1.0);
   double energy = 0;
   for (const auto& l : m.layers) {
@@ -197,4 +199,49 @@ TEST(Matching, SameSeedSameResultAndArtifactsRoundTrip) {
 }
 
 }  // namespace
+TEST(Matching, EveryEstimatorIsRecordedAndTheSampledOneChoosesWithinItsMeasure) {
+  const mult::Library lib = mult::build_library("builtin-8s", mult::default_members());
+  MatchOptions o;
+  o.estimator = "sampled";
+  const Matching m = match(two_layer_refs(0.3), lib, o);
+  EXPECT_EQ(m.estimator, "sampled");
+  for (const auto& l : m.layers) {
+    const auto c = static_cast<size_t>(l.chosen);
+    ASSERT_EQ(l.sampled_std.size(), m.multipliers.size());
+    EXPECT_EQ(l.predicted, l.sampled_std);
+    EXPECT_LE(l.sampled_std[c], l.max_std);
+    EXPECT_DOUBLE_EQ(*l.measured, l.sampled_std[c]);
+    for (size_t j = 0; j < m.multipliers.size(); ++j) {
+      EXPECT_GE(l.sampled_std_error[j], 0.0);
+      if (m.multipliers[j] == "exact") {
+        EXPECT_EQ(l.sampled_std[j], 0.0);
+      }
+    }
+  }
+  EXPECT_EQ(m.estimators["sampled"]["violations"], 0);
+  ASSERT_TRUE(m.estimators.contains("agn"));
+  // The agn choice's violations are counted against the measured errors of its own choices.
+  int violations = 0;
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    const auto c = m.estimators["agn"]["choices"][i].get<size_t>();
+    violations += m.layers[i].sampled_std[c] > m.layers[i].max_std;
+  }
+  EXPECT_EQ(m.estimators["agn"]["violations"], violations);
+  MatchOptions bad;
+  bad.estimator = "guess";
+  EXPECT_THROW(match(two_layer_refs(0.3), lib, bad), ConfigError);
+}
+
+TEST(Predictor, SampledErrorHasTheMeanAndStdOfTheErrorsAndAnUncertainty) {
+  const LayerRefs l = random_layer(9, 40, 6, 5);
+  // A table that adds +3 to every product: every output's error is 3 * fan_in exactly.
+  std::vector<int32_t> lut(65536);
+  for (int a = -128; a < 128; ++a)
+    for (int w = -128; w < 128; ++w) lut[static_cast<size_t>((a + 128) * 256 + (w + 128))] = a * w + 3;
+  const SampledError e = sampled_error(l, lut.data(), 1);
+  EXPECT_DOUBLE_EQ(e.mean, 3.0 * static_cast<double>(l.fan_in));
+  EXPECT_NEAR(e.std, 0.0, 1e-9);
+  EXPECT_NEAR(e.std_error, 0.0, 1e-9);
+}
+
 }  // namespace axnn::method
