@@ -1,5 +1,7 @@
 #include "inspect/model_view.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "inspect/inspect.h"
@@ -8,6 +10,20 @@
 namespace axnn::inspect {
 
 using nlohmann::json;
+
+namespace {
+
+// "-" without one; else the mean and range of the per-channel offsets (integer-product units).
+std::string bias_compensation(H5::Group& layer) {
+  if (!h5::exists(layer, "error_offset")) return "-";
+  const auto v = h5::read_dataset<float>(layer, "error_offset");
+  if (v.empty()) return "-";
+  double sum = 0, lo = v.front(), hi = v.front();
+  for (float x : v) sum += x, lo = std::min<double>(lo, x), hi = std::max<double>(hi, x);
+  return fmt::format("mean {:.3g} [{:.3g}, {:.3g}]", sum / static_cast<double>(v.size()), lo, hi);
+}
+
+}  // namespace
 
 void register_model_view() {
   register_view("model", [](H5::H5File& file, json& d) {
@@ -22,10 +38,12 @@ void register_model_view() {
       rows.push_back({n, h5::read_string_attr(g, "kind"), h5::read_int_attr(g, "fan_in"), ops,
                       fmt::format("{:.3f}", total_ops ? static_cast<double>(ops) / total_ops : 0.0),
                       h5::read_string_attr(g, "mode"), fmt::format("{:.4g}", h5::read_double_attr(g, "act_scale")),
-                      fmt::format("{:.4f}", h5::read_double_attr(g, "sigma")), h5::read_string_attr(g, "multiplier")});
+                      fmt::format("{:.4f}", h5::read_double_attr(g, "sigma")), h5::read_string_attr(g, "multiplier"),
+                      bias_compensation(g)});
     }
     d["tables"].push_back({{"title", fmt::format("{} layers", h5::read_string_attr(root, "architecture"))},
-                           {"columns", {"layer", "kind", "fan_in", "opcount", "ops_share", "mode", "act_scale", "sigma", "multiplier"}},
+                           {"columns", {"layer", "kind", "fan_in", "opcount", "ops_share", "mode", "act_scale", "sigma",
+                                        "multiplier", "bias_compensation"}},
                            {"rows", rows}});
   });
 }

@@ -8,9 +8,25 @@
 #include "nn/approx_layer.h"
 
 namespace axnn::method {
+namespace {
+
+// The chosen table's mean error per output channel, as the layer's bias compensation.
+torch::Tensor error_offset(const LayerMatch& l, nn::ApproxLayer& layer) {
+  const int64_t channels = layer.named_parameters(false)["weight"].size(0);
+  if (l.channel_mean_error.empty())
+    throw InputError(fmt::format("layer {}: the matching has no per-channel mean errors (made by an older axnn-match); "
+                                 "match again for bias compensation",
+                                 l.name));
+  const auto& row = l.channel_mean_error[static_cast<size_t>(l.chosen)];
+  if (static_cast<int64_t>(row.size()) != channels)
+    throw InputError(fmt::format("layer {}: the matching has {} channel errors, the layer {} channels", l.name, row.size(), channels));
+  return torch::tensor(std::vector<float>(row.begin(), row.end()));
+}
+
+}  // namespace
 
 void deploy(models::Checkpoint& c, const std::string& model_hash, const Matching& matching, const mult::Library& library,
-            const std::string& library_hash) {
+            const std::string& library_hash, bool bias_compensation) {
   if (matching.model_hash != model_hash)
     throw InputError(fmt::format("the matching was made for the model {}, not for this checkpoint ({})", matching.model_hash, model_hash));
   if (!matching.library_hash.empty() && matching.library_hash != library_hash)
@@ -36,6 +52,7 @@ void deploy(models::Checkpoint& c, const std::string& model_hash, const Matching
       if (layer_name != l.name) continue;
       layer->set_lut(torch::from_blob(const_cast<int32_t*>(m->lut.data()), {256, 256}, torch::kInt32).clone(), name, library_hash);
       layer->set_mode(nn::Mode::Approx);
+      if (bias_compensation) layer->set_error_offset(error_offset(l, *layer));
     }
   }
 }

@@ -93,6 +93,7 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
     l.ops_share = total_ops > 0 ? static_cast<double>(r.opcount) / total_ops : 0;
     l.max_std = r.output_std * std::abs(r.sigma);
     for (auto* v : {&l.agn_std, &l.sampled_mean, &l.sampled_std, &l.sampled_std_error}) v->assign(n_mult, 0);
+    l.channel_mean_error.assign(n_mult, {});
     out.layers.push_back(std::move(l));
   }
   tbb::parallel_for(size_t{0}, n_layers * n_mult, [&](size_t job) {
@@ -103,6 +104,7 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
     l.agn_std[m] = predict_std(r.rows, r.fan_in, draws[i], error_moments(lut, normalize(r.weight_hist)));
     const SampledError e = sampled_error(r, lut, options.seed + i);
     l.sampled_mean[m] = e.mean, l.sampled_std[m] = e.std, l.sampled_std_error[m] = e.std_error;
+    l.channel_mean_error[m] = channel_mean_error(r, lut);
   });
   for (LayerMatch& l : out.layers) {
     l.predicted = estimates(l, options.estimator);
@@ -139,6 +141,7 @@ const KindFields& matching_fields() {
        attr("layers/*/relative_power", FieldType::Float, "its P / P_exact").min(0),
        attr("layers/*/measured_std", FieldType::Float, "its error std measured on the sampled operands").min(0).optional(),
        attr("layers/*/mean_error", FieldType::Float, "its mean error (bias) on the sampled operands").optional(),
+       dataset("layers/*/channel_mean_error", FieldType::Float64, {-1, -1}, "mean error per output channel [multiplier, channel]").optional(),
        attr("estimator", FieldType::String, "the estimator that chose: agn or sampled").optional(),
        attr("estimators", FieldType::Json, "per estimator: choices, relative_energy, violations").json("object").optional(),
        dataset("agn_std", FieldType::Float64, {-1, -1}, "agn predicted error std [layer, multiplier]").min(0).optional(),
@@ -192,6 +195,12 @@ void write_matching(const std::string& path, const Matching& m, const Provenance
     h5::write_attr(g, "relative_power", m.relative_power[static_cast<size_t>(l.chosen)]);
     if (l.measured) h5::write_attr(g, "measured_std", *l.measured);
     if (!l.sampled_mean.empty()) h5::write_attr(g, "mean_error", l.sampled_mean[static_cast<size_t>(l.chosen)]);
+    if (l.channel_mean_error.size() == m.multipliers.size() && !l.channel_mean_error.front().empty()) {
+      std::vector<double> flat;
+      for (const auto& row : l.channel_mean_error) flat.insert(flat.end(), row.begin(), row.end());
+      h5::write_dataset(g, "channel_mean_error", flat, {m.multipliers.size(), l.channel_mean_error.front().size()},
+                        {"mean error per output channel on the sampled operands, multipliers x channels", ""});
+    }
   }
   h5::write_json_attr(root, "layer_names", names);
   const h5::Shape shape = {m.layers.size(), m.multipliers.size()};
@@ -283,6 +292,16 @@ Matching read_matching(const std::string& path) {
       if (l.chosen < 0 || static_cast<size_t>(l.chosen) >= m.multipliers.size())
         throw InputError(fmt::format("layers/{}: multiplier_index {} is out of range", l.name, l.chosen));
       if (h5::has_attr(g, "measured_std")) l.measured = h5::read_double_attr(g, "measured_std");
+      if (h5::exists(g, "channel_mean_error")) {
+        h5::Shape cs;
+        const auto flat = h5::read_dataset<double>(g, "channel_mean_error", &cs);
+        if (cs.size() != 2 || cs[0] != m.multipliers.size() || cs[1] == 0 ||
+            !std::all_of(flat.begin(), flat.end(), [](double v) { return std::isfinite(v); }))
+          throw InputError(fmt::format("layers/{}/channel_mean_error: expected one row of finite values per multiplier", l.name));
+        for (size_t j = 0; j < cs[0]; ++j)
+          l.channel_mean_error.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(j * cs[1]),
+                                            flat.begin() + static_cast<std::ptrdiff_t>((j + 1) * cs[1]));
+      }
       l.predicted.assign(matrix.begin() + static_cast<std::ptrdiff_t>(i * shape[1]),
                          matrix.begin() + static_cast<std::ptrdiff_t>((i + 1) * shape[1]));
       m.layers.push_back(std::move(l));

@@ -34,6 +34,8 @@ struct LayerMatch {
   // Per multiplier, when computed (axnn-match; older artifacts lack them): the agn prediction, and the
   // error measured on the sampled operands: mean (bias), std and the std's bootstrap uncertainty.
   std::vector<double> agn_std, sampled_mean, sampled_std, sampled_std_error;
+  // Per multiplier, the mean error of each output channel on the sampled operands (bias compensation).
+  std::vector<std::vector<double>> channel_mean_error;
 };
 
 struct Matching {

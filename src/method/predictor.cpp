@@ -114,4 +114,23 @@ SampledError sampled_error(const LayerRefs& l, const int32_t* lut, uint64_t seed
 
 double measured_std(const LayerRefs& l, const int32_t* lut) { return sampled_error(l, lut).std; }
 
+std::vector<double> channel_mean_error(const LayerRefs& l, const int32_t* lut) {
+  const int64_t rows = l.kept(), k = l.fan_in, cout_g = l.out_channels / l.groups;
+  std::vector<double> out(static_cast<size_t>(l.out_channels), 0.0);
+  // One channel per task, its rows in order, an exact integer sum: the same for any thread count.
+  tbb::parallel_for(int64_t{0}, l.out_channels, [&](int64_t c) {
+    const int8_t* w = l.weights.data() + c * k;
+    const int64_t g = c / cout_g;
+    int64_t sum = 0, count = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      if ((l.row_group.empty() ? 0 : l.row_group[static_cast<size_t>(r)]) != g) continue;
+      const int8_t* a = l.rows.data() + r * k;
+      for (int64_t j = 0; j < k; ++j) sum += lut[(a[j] + 128) * 256 + (w[j] + 128)] - a[j] * w[j];
+      ++count;
+    }
+    out[static_cast<size_t>(c)] = count ? static_cast<double>(sum) / static_cast<double>(count) : 0.0;
+  });
+  return out;
+}
+
 }  // namespace axnn::method

@@ -50,4 +50,8 @@ SampledError sampled_error(const LayerRefs& layer, const int32_t* lut, uint64_t 
 // sampled_error(...).std
 double measured_std(const LayerRefs& layer, const int32_t* lut);
 
+// The mean error per output channel on the sampled operands (over the kept rows of the channel's
+// group): what bias compensation takes out of each channel's accumulator.
+std::vector<double> channel_mean_error(const LayerRefs& layer, const int32_t* lut);
+
 }  // namespace axnn::method

@@ -45,6 +45,16 @@ const Spec& match_spec() {
   return spec;
 }
 
+const Spec& deploy_spec() {
+  static const Spec spec = object(
+      "Deploying the chosen tables",
+      {{"bias_compensation",
+        boolean("Take each table's expected error out of every output channel (the mean error per channel on the "
+                "sampled operands, which the matching records), subtracted from the integer accumulator")
+            .def(false)}});
+  return spec;
+}
+
 const Spec& sensitivity_spec() {
   static const Spec spec = object(
       "Hessian-trace sensitivity (Hutchinson's estimator) of every approximate layer",

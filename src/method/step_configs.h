@@ -10,8 +10,10 @@ namespace axnn::method {
 const config::Spec& noise_spec();
 // axnn-sample: how many images, which split, how many operand rows to keep per layer.
 const config::Spec& sample_spec();
-// axnn-match: populations drawn per layer.
+// axnn-match: populations drawn per layer, the estimator that chooses.
 const config::Spec& match_spec();
+// axnn-deploy: bias compensation.
+const config::Spec& deploy_spec();
 // axnn-sensitivity: images, batch size and the Hutchinson estimator's stopping rule.
 const config::Spec& sensitivity_spec();
 // axnn-assign: criterion, objective and budget.

@@ -15,14 +15,19 @@ namespace {
 
 using nlohmann::json;
 
-// Tables live under /layers/<name>/lut once deployed; the exact table is not stored.
-bool is_lut_buffer(const std::string& name) { return name == "lut" || (name.size() > 4 && name.compare(name.size() - 4, 4, ".lut") == 0); }
+bool ends_with(const std::string& name, const std::string& leaf) {
+  return name == leaf || (name.size() > leaf.size() && name.compare(name.size() - leaf.size() - 1, leaf.size() + 1, "." + leaf) == 0);
+}
+
+// Tables live under /layers/<name>/lut once deployed (the exact table is not stored), and a bias
+// compensation under /layers/<name>/error_offset when there is one: neither is a plain parameter.
+bool is_layer_buffer(const std::string& name) { return ends_with(name, "lut") || ends_with(name, "error_offset"); }
 
 std::map<std::string, torch::Tensor> state(torch::nn::Module& m) {
   std::map<std::string, torch::Tensor> out;
   for (const auto& p : m.named_parameters()) out[p.key()] = p.value();
   for (const auto& b : m.named_buffers())
-    if (!is_lut_buffer(b.key())) out[b.key()] = b.value();
+    if (!is_layer_buffer(b.key())) out[b.key()] = b.value();
   return out;
 }
 
@@ -40,6 +45,9 @@ void write_layer(H5::Group& root, const std::string& name, nn::ApproxLayer& laye
   if (!layer.library().empty()) h5::write_attr(g, "library_sha256", layer.library());
   if (layer.multiplier() != "exact")
     write_tensor(g, "lut", layer.lut(), {"the deployed multiplier's table lut[a + 128][w + 128]", ""});
+  if (layer.error_offset().numel() > 0)
+    write_tensor(g, "error_offset", layer.error_offset(),
+                 {"bias compensation: the table's expected error per output channel (integer-product units)", ""});
 }
 
 }  // namespace
@@ -96,6 +104,13 @@ void load_content(H5::Group& root, Checkpoint& c) {
     H5::Group g = root.openGroup("layers/" + name);
     const std::string mult = h5::read_string_attr(g, "multiplier");
     const std::string library = h5::has_attr(g, "library_sha256") ? h5::read_string_attr(g, "library_sha256") : "";
+    if (h5::exists(g, "error_offset")) {
+      torch::Tensor offset = read_tensor(g, "error_offset");
+      const int64_t channels = layer->named_parameters(false)["weight"].size(0);
+      if (offset.dim() != 1 || offset.size(0) != channels)
+        throw InputError(fmt::format("layers/{}/error_offset: expected {} values, one per output channel", name, channels));
+      layer->set_error_offset(offset);
+    }
     if (mult == "exact") continue;
     layer->set_lut(read_tensor(g, "lut"), mult, library);
   }

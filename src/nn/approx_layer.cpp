@@ -39,6 +39,15 @@ ApproxLayer::ApproxLayer() {
   sigma_ = register_parameter("sigma", torch::full({}, 0.1));
   mu_ = register_buffer("mu", torch::zeros({}));
   lut_ = register_buffer("lut", exact_lut());
+  error_offset_ = register_buffer("error_offset", torch::zeros({0}));
+}
+
+void ApproxLayer::set_error_offset(const torch::Tensor& per_channel) {
+  torch::NoGradGuard no_grad;
+  if (per_channel.dim() != 1 || !torch::isfinite(per_channel).all().item<bool>())
+    throw InputError("error offset: expected a finite vector, one value per output channel");
+  error_offset_.resize_({per_channel.size(0)});
+  error_offset_.copy_(per_channel.to(error_offset_.device(), torch::kFloat));
 }
 
 void ApproxLayer::set_lut(const torch::Tensor& lut, const std::string& multiplier, const std::string& library) {
@@ -111,7 +120,13 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
   if (m == Mode::Approx) {
     // int8 operands on the input's device: the CUDA kernels run where the data is (when built).
     torch::Tensor yi = lut_op(quantize_int8(x, s_a).contiguous(), quantize_int8(weight, s_w).contiguous());
-    torch::Tensor ya = yi.to(x.device()).to(torch::kFloat) * (s_a * s_w_out).detach();
+    torch::Tensor acc = yi.to(x.device()).to(torch::kFloat);
+    if (error_offset_.numel() > 0) {  // bias compensation: the table's expected error per channel
+      std::vector<int64_t> shape(static_cast<size_t>(acc.dim()), 1);
+      shape[1] = -1;
+      acc = acc - error_offset_.reshape(shape);
+    }
+    torch::Tensor ya = acc * (s_a * s_w_out).detach();
     // Forward through the table, backward straight through the exact op on fake-quantized operands.
     y = need_exact ? y + (ya - y).detach() : ya;
   }

@@ -45,6 +45,11 @@ class ApproxLayer : public torch::nn::Module {
   const std::string& multiplier() const { return multiplier_; }
   const std::string& library() const { return library_; }
 
+  // Bias compensation (deploy): the table's expected error per output channel, in integer-product
+  // units, taken out of the integer accumulator in approx mode. Empty: none.
+  void set_error_offset(const torch::Tensor& per_channel);
+  const torch::Tensor& error_offset() const { return error_offset_; }
+
   torch::Tensor& sigma() { return sigma_; }
   torch::Tensor& mu() { return mu_; }
   torch::Tensor& act_max() { return act_max_; }
@@ -82,7 +87,7 @@ class ApproxLayer : public torch::nn::Module {
   static bool on_cuda(const torch::Tensor& t);
 
  private:
-  torch::Tensor mode_, act_max_, sigma_, mu_, lut_;
+  torch::Tensor mode_, act_max_, sigma_, mu_, lut_, error_offset_;
   std::string multiplier_ = "exact";
   std::string library_;
   std::optional<kernels::PreparedLut> prepared_;

@@ -99,6 +99,8 @@ done
   || fail "dataset split sizes (270 train of 300 with val_fraction 0.1)"
 "$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/match.h5" | grep -q "kind: matching" || fail "inspect matching"
 "$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/sample.h5" | grep -q "max_std" || fail "inspect refs"
+"$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/deploy.h5" | grep -q "fc1 .* mean " || fail "the deployed model shows no bias compensation"
+if "$AXNN_BIN/axnn-inspect" "$t/assign.budget-0.6/deploy_b.h5" | grep -q " mean "; then fail "deploy_b compensated without being asked"; fi
 # The summary: one row per sweep point with the required columns; the matching measured its choices.
 "$python" - "$t" <<'PY' || fail "summary / matching content"
 import csv, sys, h5py

@@ -143,7 +143,7 @@ def with_steps(*steps, **extra):
     (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "sample"), step("m", "match"),
                 step("a", "assign")), "criterion hessian needs a sensitivity step"),
     (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "sample"), step("m", "match"),
-                step("d", "deploy", config={"x": 1})), "steps[4] (d).config: a deploy step has no settings"),
+                step("d", "deploy", config={"x": 1})), "steps[4] (d).config: x: unknown key (expected one of: bias_compensation)"),
     (with_steps(step("b", "baseline", config={"early_stopping": {"patience": 2}})),
      "steps[0] (b).config.early_stopping: set monitor"),
     (with_steps(step("b", "baseline", config={"epochs": "many"})), "steps[0] (b).config: epochs: expected integer"),

@@ -87,7 +87,7 @@ KINDS: dict[str, StepKind] = {
         StepKind("match", "match", "match", reads_library=True,
                  needs={"refs": (("sample",), "a match step needs a sample step before it")},
                  args=lambda c: ["-r", c.files["refs"], "-l", c.files["library"]]),
-        StepKind("deploy", "deploy", None, makes_model=True, reads_library=True, seeded=False,
+        StepKind("deploy", "deploy", "deploy", makes_model=True, reads_library=True, seeded=False,
                  needs={"matching": (("match", "assign"), "a deploy step needs a match or assign step before it")},
                  implied_model=_sampled_model,
                  args=lambda c: ["-m", c.files["model"], "--matching", c.files["matching"], "-l", c.files["library"]]),

@@ -158,6 +158,31 @@ TEST(Deploy, InstallsTablesAndRefusesAMatchingThatDoesNotFit) {
   EXPECT_EQ(layers[1].second->library(), "sha256:lib");
   EXPECT_EQ(layers[1].second->lut()[0][0].item<int32_t>(), lib.multipliers[3].lut[0]);
   for (auto& [name, layer] : layers) EXPECT_EQ(layer->mode(), nn::Mode::Approx);
+  for (auto& [name, layer] : layers) EXPECT_EQ(layer->error_offset().numel(), 0);
+}
+
+TEST(Deploy, BiasCompensationTakesTheChosenTablesChannelErrors) {
+  const mult::Library lib = mult::build_library("builtin-8s", mult::default_members());
+  models::Checkpoint c = lenet();
+  Matching m = all_exact_matching(c, lib);
+  // Without per-channel errors (an older matching) compensation is refused, naming the layer.
+  try {
+    deploy(c, "sha256:model", m, lib, "sha256:lib", true);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("conv1"), std::string::npos) << e.what();
+  }
+  auto layers = nn::approx_layers(*c.model);
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    const int64_t channels = layers[i].second->named_parameters(false)["weight"].size(0);
+    for (size_t j = 0; j < m.multipliers.size(); ++j)
+      m.layers[i].channel_mean_error.emplace_back(static_cast<size_t>(channels), static_cast<double>(j) + 0.5);
+  }
+  m.layers[1].chosen = 3;
+  deploy(c, "sha256:model", m, lib, "sha256:lib", true);
+  EXPECT_TRUE(torch::allclose(layers[1].second->error_offset(), torch::full({16}, 3.5)));
+  m.layers[0].channel_mean_error[m.layers[0].chosen].pop_back();  // one channel short
+  EXPECT_THROW(deploy(c, "sha256:model", m, lib, "sha256:lib", true), InputError);
 }
 
 TEST(Hutchinson, ConvergesToTheTraceOfAKnownHessian) {

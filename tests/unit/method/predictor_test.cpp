@@ -101,6 +101,21 @@ TEST(Predictor, MeasuredStdEqualsABruteForceSum) {
   for (double e : errors) mean += e / static_cast<double>(errors.size());
   for (double e : errors) var += (e - mean) * (e - mean) / static_cast<double>(errors.size());
   EXPECT_NEAR(measured_std(l, lut.data()), std::sqrt(var), 1e-9 * std::sqrt(var));
+  // Per channel: the mean over the rows of the channel's group.
+  const std::vector<double> per_channel = channel_mean_error(l, lut.data());
+  ASSERT_EQ(per_channel.size(), 6u);
+  for (int64_t c = 0; c < 6; ++c) {
+    double sum = 0, count = 0;
+    for (int64_t r = 0; r < l.kept(); ++r) {
+      if (l.row_group[static_cast<size_t>(r)] != c / 3) continue;
+      for (int64_t j = 0; j < 9; ++j) {
+        const int a = l.rows[static_cast<size_t>(r * 9 + j)], w = l.weights[static_cast<size_t>(c * 9 + j)];
+        sum += lut[static_cast<size_t>((a + 128) * 256 + w + 128)] - a * w;
+      }
+      ++count;
+    }
+    EXPECT_NEAR(per_channel[static_cast<size_t>(c)], sum / count, 1e-9) << c;
+  }
   const SampledError e = sampled_error(l, lut.data(), 3);
   EXPECT_NEAR(e.mean, mean, 1e-9 * std::abs(mean) + 1e-12);
   EXPECT_GT(e.std_error, 0.0);  // 40 rows: the bootstrap spread is not zero
@@ -240,6 +255,7 @@ TEST(Predictor, SampledErrorHasTheMeanAndStdOfTheErrorsAndAnUncertainty) {
     for (int w = -128; w < 128; ++w) lut[static_cast<size_t>((a + 128) * 256 + (w + 128))] = a * w + 3;
   const SampledError e = sampled_error(l, lut.data(), 1);
   EXPECT_DOUBLE_EQ(e.mean, 3.0 * static_cast<double>(l.fan_in));
+  for (double c : channel_mean_error(l, lut.data())) EXPECT_DOUBLE_EQ(c, 3.0 * static_cast<double>(l.fan_in));
   EXPECT_NEAR(e.std, 0.0, 1e-9);
   EXPECT_NEAR(e.std_error, 0.0, 1e-9);
 }

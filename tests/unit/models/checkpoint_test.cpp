@@ -52,6 +52,7 @@ TEST(Checkpoint, RoundTripPreservesOutputsModesAndTables) {
   EXPECT_EQ(h5::read_int_attr(g, "fan_in"), 150);
   EXPECT_EQ(h5::read_int_attr(g, "opcount"), 150 * 16 * 10 * 10);
   EXPECT_FALSE(h5::exists(a.root(), "layers/conv1/lut"));  // exact tables are not stored
+  EXPECT_FALSE(h5::exists(a.root(), "layers/conv1/error_offset"));  // no bias compensation
 
   inspect::register_model_view();
   nlohmann::json d = inspect::describe(dir.file("m.h5"));
@@ -61,6 +62,35 @@ TEST(Checkpoint, RoundTripPreservesOutputsModesAndTables) {
   EXPECT_EQ(rows[2][0], "fc1");
   EXPECT_EQ(rows[2][5], "approx");
   EXPECT_EQ(rows[2][8], "random");
+}
+
+TEST(Checkpoint, BiasCompensationIsStoredWithItsLayer) {
+  test::TempDir dir;
+  Checkpoint c = trained_lenet();
+  auto layers = nn::approx_layers(*c.model);
+  torch::Tensor offset = torch::linspace(-5, 5, 120);  // fc1: 120 outputs
+  layers[2].second->set_error_offset(offset);
+  torch::Tensor x = torch::randn({4, 1, 28, 28});
+  c.model->eval();
+  torch::Tensor before = c.model->forward(x);
+  save_checkpoint(dir.file("m.h5"), c, Provenance{});
+  Checkpoint back = load_checkpoint(dir.file("m.h5"));
+  back.model->eval();
+  EXPECT_TRUE(torch::equal(nn::approx_layers(*back.model)[2].second->error_offset(), offset));
+  EXPECT_EQ(nn::approx_layers(*back.model)[0].second->error_offset().numel(), 0);
+  EXPECT_TRUE(torch::equal(back.model->forward(x), before));
+  // An offset of the wrong length is named.
+  {
+    H5::H5File f(dir.file("m.h5"), H5F_ACC_RDWR);
+    f.unlink("layers/fc1/error_offset");
+    h5::write_dataset(*static_cast<H5::Group*>(&f), "layers/fc1/error_offset", std::vector<float>(7, 1.0f), {7}, {});
+  }
+  try {
+    load_checkpoint(dir.file("m.h5"));
+    FAIL() << "a 7-value offset for a 120-channel layer was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("layers/fc1/error_offset"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Checkpoint, MissingOrForeignTensorsAreNamed) {

@@ -141,6 +141,24 @@ TEST(ApproxLayers, FanInOpcountAndConvRecordingIncludePadding) {
   EXPECT_EQ(r.outputs[0][3].item<int64_t>(), want);
 }
 
+TEST(ApproxConv, BiasCompensationTakesTheExpectedErrorOutOfEveryChannel) {
+  ApproxConv2d conv = make_conv();
+  torch::Tensor x = torch::randn({1, 4, 5, 5});
+  conv->set_mode(Mode::Approx);
+  torch::Tensor exact = conv->forward(x);
+  torch::Tensor lut = torch::arange(-128, 128, torch::kInt32).unsqueeze(1) * torch::arange(-128, 128, torch::kInt32).unsqueeze(0);
+  conv->set_lut(lut + 1, "plus_one");  // every output's error: +36 (4 * 3 * 3 taps)
+  conv->set_error_offset(torch::full({6}, 36.0));
+  EXPECT_TRUE(torch::allclose(conv->forward(x), exact, 1e-4, 1e-4));
+  conv->set_error_offset(torch::zeros({0}));  // none again
+  EXPECT_FALSE(torch::allclose(conv->forward(x), exact, 1e-4, 1e-4));
+  EXPECT_THROW(conv->set_error_offset(torch::zeros({2, 3})), InputError);
+  EXPECT_THROW(conv->set_error_offset(torch::full({6}, std::nan(""))), InputError);
+  conv->set_mode(Mode::Quant);  // only approx mode compensates
+  conv->set_error_offset(torch::full({6}, 1000.0));
+  EXPECT_TRUE(torch::allclose(conv->forward(x), exact, 1e-4, 1e-4));
+}
+
 TEST(ApproxLayers, ModesScalesAndTablesSurviveSaveLoad) {
   ApproxConv2d conv = make_conv();
   conv->set_mode(Mode::Approx);
