@@ -1,5 +1,7 @@
 #include "parallel/tensors.h"
 
+#include <functional>
+
 #include "core/error.h"
 #include "parallel/world.h"
 
@@ -28,6 +30,21 @@ struct AllReduceSum : torch::autograd::Function<AllReduceSum> {
   }
 };
 
+// Runs `collective` once on all `tensors` flattened into one float buffer on the host, then copies
+// the result back into each of them.
+void in_one_message(std::vector<torch::Tensor>& tensors, const std::function<void(float*, size_t)>& collective) {
+  if (tensors.empty()) return;
+  std::vector<torch::Tensor> flat;
+  for (const auto& t : tensors) flat.push_back(t.detach().to(torch::kCPU, torch::kFloat).flatten());
+  torch::Tensor all = torch::cat(flat).contiguous();
+  collective(all.data_ptr<float>(), static_cast<size_t>(all.numel()));
+  int64_t offset = 0;
+  for (auto& t : tensors) {
+    t.copy_(all.narrow(0, offset, t.numel()).view_as(t));
+    offset += t.numel();
+  }
+}
+
 }  // namespace
 
 torch::Tensor all_reduce_sum(const torch::Tensor& x) {
@@ -44,36 +61,19 @@ void broadcast_state(torch::nn::Module& model) {
   for (const auto& p : model.parameters()) state.push_back(p);
   for (const auto& b : model.buffers())
     if (b.is_floating_point()) state.push_back(b);
-  if (state.empty()) return;
-  std::vector<torch::Tensor> flat;
-  for (const auto& t : state) flat.push_back(t.detach().to(torch::kCPU, torch::kFloat).flatten());
-  torch::Tensor all = torch::cat(flat).contiguous();
-  broadcast(all.data_ptr<float>(), static_cast<size_t>(all.numel()));
-  int64_t offset = 0;
-  for (auto& t : state) {
-    t.copy_(all.narrow(0, offset, t.numel()).view_as(t));
-    offset += t.numel();
-  }
+  in_one_message(state, [](float* data, size_t n) { broadcast(data, n); });
 }
 
 void sum_gradients(torch::nn::Module& model) {
   if (world().size == 1) return;
-  std::vector<torch::Tensor> params, flat;
+  std::vector<torch::Tensor> grads;
   for (auto& p : model.parameters()) {
     // Every rank runs the same graph, so the parameters with a gradient are the same on every rank;
     // one without (a noise sigma outside noise mode) must stay without, or the optimizer would move it.
     if (!p.requires_grad() || !p.grad().defined()) continue;
-    params.push_back(p);
-    flat.push_back(p.grad().to(torch::kCPU, torch::kFloat).flatten());
+    grads.push_back(p.grad());
   }
-  if (params.empty()) return;
-  torch::Tensor all = torch::cat(flat).contiguous();
-  allreduce_sum(all.data_ptr<float>(), static_cast<size_t>(all.numel()));
-  int64_t offset = 0;
-  for (auto& p : params) {
-    p.mutable_grad().copy_(all.narrow(0, offset, p.numel()).view_as(p));
-    offset += p.numel();
-  }
+  in_one_message(grads, [](float* data, size_t n) { allreduce_sum(data, n); });
 }
 
 }  // namespace axnn::parallel

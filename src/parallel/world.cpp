@@ -128,6 +128,11 @@ void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw Error(fmt::format("{} failed on rank {} (MPI error {})", what, g_world.rank, rc));
 }
 
+// The one in-place all-reduce behind the typed entries (a no-op in a world of one).
+void allreduce(void* data, size_t n, MPI_Datatype type, MPI_Op op) {
+  if (g_world.size > 1) check(MPI_Allreduce(MPI_IN_PLACE, data, count(n), type, op, MPI_COMM_WORLD), "MPI_Allreduce");
+}
+
 }  // namespace
 
 const World& world() { return g_world; }
@@ -148,25 +153,10 @@ void add_parallel_option(cli::Program& program) {
   program.on_exit(leave);
 }
 
-void allreduce_sum(float* data, size_t n) {
-  if (g_world.size > 1)
-    check(MPI_Allreduce(MPI_IN_PLACE, data, count(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
-}
-
-void allreduce_sum(double* data, size_t n) {
-  if (g_world.size > 1)
-    check(MPI_Allreduce(MPI_IN_PLACE, data, count(n), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
-}
-
-void allreduce_max(float* data, size_t n) {
-  if (g_world.size > 1)
-    check(MPI_Allreduce(MPI_IN_PLACE, data, count(n), MPI_FLOAT, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
-}
-
-void allreduce_max(double* data, size_t n) {
-  if (g_world.size > 1)
-    check(MPI_Allreduce(MPI_IN_PLACE, data, count(n), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
-}
+void allreduce_sum(float* data, size_t n) { allreduce(data, n, MPI_FLOAT, MPI_SUM); }
+void allreduce_sum(double* data, size_t n) { allreduce(data, n, MPI_DOUBLE, MPI_SUM); }
+void allreduce_max(float* data, size_t n) { allreduce(data, n, MPI_FLOAT, MPI_MAX); }
+void allreduce_max(double* data, size_t n) { allreduce(data, n, MPI_DOUBLE, MPI_MAX); }
 
 void broadcast(float* data, size_t n) {
   if (g_world.size > 1) check(MPI_Bcast(data, count(n), MPI_FLOAT, 0, MPI_COMM_WORLD), "MPI_Bcast");
