@@ -115,6 +115,11 @@ ARGUMENT_CASES = [
     ("missing data folder", ["data", "mnist", "{tmp}/nowhere", "-o", "{out}"], 2, ["nowhere"]),
     ("match populations 0", ["match", "-r", "{refs}", "-l", "{lib}", "--set", "populations=0", "-o", "{out}"], 2,
      ["populations"]),
+    ("match unknown estimator", ["match", "-r", "{refs}", "-l", "{lib}", "--set", "estimator=guess", "-o", "{out}"], 2,
+     ["estimator", "guess"]),
+    ("deploy unknown setting", ["deploy", "-m", "{quant}", "--matching", "{match}", "-l", "{lib}", "--set",
+                                "bias_compensaton=true", "-o", "{out}"], 2, ["bias_compensaton", "unknown key"]),
+    ("train nproc 0", ["train", "-d", "{data}", "--arch", "lenet5", "--nproc", "0", "-o", "{out}"], 2, ["--nproc"]),
     ("eval without output", ["eval", "-m", "{base}", "-d", "{data}"], 2, ["--output"]),
     ("eval unknown split", ["eval", "-m", "{base}", "-d", "{data}", "--split", "dev", "--json", "{out}"], 2, ["dev"]),
     ("mult name '.'", ["mult", "import", "{tmp}/t.csv", "--power", "0.5", "--name", ".", "-o", "{out}"], 2, ["'.'"]),
@@ -174,6 +179,10 @@ def test_arguments_and_configs(good, files, tmp_path, name, argv, code, texts):
 
 
 # ---- files of the wrong kind, version or content ----
+
+def short_error_offset(f):
+    f["layers"]["conv1"].create_dataset("error_offset", data=np.ones(3, dtype=np.float32))
+
 
 def nan_param(f):
     w = f["params"]["conv1.weight"]
@@ -235,6 +244,8 @@ FILE_CASES = [
     ("model NaN weight (sensitivity)", "quant", nan_param,
      ["sensitivity", "-d", "{data}", "-m", "{bad}", "--set", "samples=8", "-o", "{out}"], 2,
      ["{bad}", "'params/conv1.weight' holds nan at flat index 5"]),
+    ("bias compensation of the wrong length", "deployed", short_error_offset,
+     ["eval", "-m", "{bad}", "-d", "{data}", "--json", "{out}"], 2, ["{bad}", "layers/conv1/error_offset"]),
     ("model NaN weight (retrain)", "deployed", nan_param, ["retrain", "-d", "{data}", "-m", "{bad}", "-o", "{out}"], 2,
      ["{bad}", "'params/conv1.weight' holds nan at flat index 5"]),
     ("deployed table INT32_MAX", "deployed", deployed_lut(value=2**31 - 1),
