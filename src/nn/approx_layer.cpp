@@ -24,6 +24,12 @@ Mode parse_mode(const std::string& name) {
   throw UsageError(fmt::format("unknown layer mode '{}' (expected baseline, quant, noise or approx)", name));
 }
 
+Gradient parse_gradient(const std::string& name) {
+  if (name == "ste") return Gradient::Ste;
+  if (name == "table") return Gradient::Table;
+  throw UsageError(fmt::format("unknown gradient '{}' (expected ste or table)", name));
+}
+
 namespace {
 
 torch::Tensor exact_lut() {
@@ -82,6 +88,14 @@ const kernels::PreparedLut& ApproxLayer::prepared_lut() {
   return *prepared_;
 }
 
+const TableGradients& ApproxLayer::table_grads() {
+  if (!table_grads_.da.defined() || table_grads_version_ != lut_._version() || table_grads_.da.device() != lut_.device()) {
+    table_grads_ = table_gradients(lut_);
+    table_grads_version_ = static_cast<uint32_t>(lut_._version());
+  }
+  return table_grads_;
+}
+
 torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                          const Op& op, const Op& lut_op) {
   auto with_bias = [&](torch::Tensor y) {
@@ -110,7 +124,9 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
     torch::NoGradGuard no_grad;
     recorded_ = record(quantize_int8(x, s_a).cpu(), quantize_int8(weight, s_w).cpu());
   }
-  const bool need_exact = m != Mode::Approx || (torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad()));
+  const bool wants_grad = torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad());
+  const bool table_grad = m == Mode::Approx && wants_grad && gradient_ == Gradient::Table;
+  const bool need_exact = m != Mode::Approx || (wants_grad && !table_grad);
   torch::Tensor y;
   if (need_exact) y = op(fake_quant(x, s_a), fake_quant(weight, s_w));
   if (m == Mode::Noise && is_training()) {
@@ -119,15 +135,17 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
   }
   if (m == Mode::Approx) {
     // int8 operands on the input's device: the CUDA kernels run where the data is (when built).
-    torch::Tensor yi = lut_op(quantize_int8(x, s_a).contiguous(), quantize_int8(weight, s_w).contiguous());
-    torch::Tensor acc = yi.to(x.device()).to(torch::kFloat);
+    const torch::Tensor xi = quantize_int8(x, s_a).contiguous(), wi = quantize_int8(weight, s_w).contiguous();
+    torch::Tensor acc = lut_op(xi, wi).to(x.device()).to(torch::kFloat);
+    // Table gradients: the backward differentiates the table itself (no exact forward needed).
+    if (table_grad) acc = table_product(x, weight, acc, xi, wi, s_a, s_w, table_grads(), gemm_view(x));
     if (error_offset_.numel() > 0) {  // bias compensation: the table's expected error per channel
       std::vector<int64_t> shape(static_cast<size_t>(acc.dim()), 1);
       shape[1] = -1;
       acc = acc - error_offset_.reshape(shape);
     }
     torch::Tensor ya = acc * (s_a * s_w_out).detach();
-    // Forward through the table, backward straight through the exact op on fake-quantized operands.
+    // ste: forward through the table, backward straight through the exact op on fake-quantized operands.
     y = need_exact ? y + (ya - y).detach() : ya;
   }
   return with_bias(y);
@@ -224,6 +242,29 @@ RecordedOperands ApproxConv2dImpl::record(const torch::Tensor& xi, const torch::
           out.permute({1, 0, 2}).reshape({-1, s.c_out}).to(torch::kInt64)};
 }
 
+GemmView ApproxConv2dImpl::gemm_view(const torch::Tensor& x) const {
+  const kernels::Conv2dShape s = shape_for(x);
+  const int64_t g = s.groups, kg = fan_in(), cg = s.c_out / g, positions = s.out_h() * s.out_w();
+  auto unfold_options = F::UnfoldFuncOptions({s.kh, s.kw}).dilation({s.dil_h, s.dil_w}).padding({s.pad_h, s.pad_w}).stride({s.stride_h, s.stride_w});
+  auto fold_options = F::FoldFuncOptions({s.h, s.w}, {s.kh, s.kw}).dilation({s.dil_h, s.dil_w}).padding({s.pad_h, s.pad_w}).stride({s.stride_h, s.stride_w});
+  GemmView v;
+  // [N, C, H, W] -> im2col [N, g * kg, L] -> [g, N * L, kg] (padding as a = 0, as the kernels)
+  v.rows = [=](const torch::Tensor& xi) {
+    torch::Tensor cols = F::unfold(xi.to(torch::kFloat), unfold_options);
+    return cols.reshape({s.n, g, kg, positions}).permute({1, 0, 3, 2}).reshape({g, s.n * positions, kg}).to(torch::kInt8);
+  };
+  // [N, C_out, oh, ow] -> [g, N * L, cg]
+  v.out_rows = [=](const torch::Tensor& y) {
+    return y.reshape({s.n, g, cg, positions}).permute({1, 0, 3, 2}).reshape({g, s.n * positions, cg});
+  };
+  // [g, N * L, kg] -> col2im (padding dropped) -> [N, C, H, W]
+  v.input_grad = [=](const torch::Tensor& gr) {
+    torch::Tensor cols = gr.reshape({g, s.n, positions, kg}).permute({1, 0, 3, 2}).reshape({s.n, g * kg, positions});
+    return F::fold(cols, fold_options);
+  };
+  return v;
+}
+
 // ---- Linear ----
 
 ApproxLinearImpl::ApproxLinearImpl(torch::nn::LinearOptions o) : options(std::move(o)) {
@@ -256,6 +297,16 @@ torch::Tensor ApproxLinearImpl::forward(const torch::Tensor& x) {
 RecordedOperands ApproxLinearImpl::record(const torch::Tensor& xi, const torch::Tensor& wi) const {
   torch::Tensor out = torch::matmul(xi.to(torch::kDouble), wi.to(torch::kDouble).t()).to(torch::kInt64);
   return {xi.reshape({-1, xi.size(-1)}), wi, out.reshape({-1, wi.size(0)})};
+}
+
+GemmView ApproxLinearImpl::gemm_view(const torch::Tensor& x) const {
+  const std::vector<int64_t> shape = x.sizes().vec();
+  const int64_t k = options.in_features(), n = options.out_features();
+  GemmView v;
+  v.rows = [k](const torch::Tensor& xi) { return xi.reshape({1, -1, k}); };
+  v.out_rows = [n](const torch::Tensor& y) { return y.reshape({1, -1, n}); };
+  v.input_grad = [shape](const torch::Tensor& gr) { return gr.reshape(shape); };
+  return v;
 }
 
 // ---- conversion ----

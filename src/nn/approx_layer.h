@@ -10,10 +10,17 @@
 
 #include "lut_gemm.h"
 #include "nn/quantize.h"
+#include "nn/table_gradient.h"
 
 namespace axnn::nn {
 
 enum class Mode : int64_t { Baseline = 0, Quant = 1, Noise = 2, Approx = 3 };
+
+// The backward of approx mode: straight through the exact product (ste), or the table's own
+// differences (table, nn/table_gradient.h). A training setting, not saved with the module.
+enum class Gradient { Ste, Table };
+// "ste" | "table"; throws UsageError otherwise.
+Gradient parse_gradient(const std::string& name);
 
 std::string mode_name(Mode m);
 // "baseline" | "quant" | "noise" | "approx"; throws UsageError otherwise.
@@ -50,6 +57,9 @@ class ApproxLayer : public torch::nn::Module {
   void set_error_offset(const torch::Tensor& per_channel);
   const torch::Tensor& error_offset() const { return error_offset_; }
 
+  void set_gradient(Gradient g) { gradient_ = g; }
+  Gradient gradient() const { return gradient_; }
+
   torch::Tensor& sigma() { return sigma_; }
   torch::Tensor& mu() { return mu_; }
   torch::Tensor& act_max() { return act_max_; }
@@ -81,6 +91,9 @@ class ApproxLayer : public torch::nn::Module {
                               const Op& op, const Op& lut_op);
   // The integer operands and exact outputs of one forward pass (int8 activations and weights).
   virtual RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const = 0;
+  // The layer as a grouped GEMM over its input x (table gradients).
+  virtual GemmView gemm_view(const torch::Tensor& x) const = 0;
+  const TableGradients& table_grads();
   const kernels::PreparedLut& prepared_lut();
   // The table as int16 on the table's device, or undefined when an entry does not fit int16.
   torch::Tensor lut16();
@@ -95,6 +108,9 @@ class ApproxLayer : public torch::nn::Module {
   uint32_t prepared_version_ = 0;
   torch::Tensor lut16_;
   uint32_t lut16_version_ = 0;
+  TableGradients table_grads_;
+  uint32_t table_grads_version_ = 0;
+  Gradient gradient_ = Gradient::Ste;
   bool recording_ = false;
   bool calibrating_ = false;
   RecordedOperands recorded_;
@@ -110,6 +126,7 @@ class ApproxConv2dImpl : public ApproxLayer {
   int64_t opcount() const override;
   kernels::Conv2dShape shape_for(const torch::Tensor& x) const;
   RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const override;
+  GemmView gemm_view(const torch::Tensor& x) const override;
 
   torch::nn::Conv2dOptions options;
   torch::Tensor weight, bias;
@@ -128,6 +145,7 @@ class ApproxLinearImpl : public ApproxLayer {
   int64_t fan_in() const override { return options.in_features(); }
   int64_t opcount() const override { return options.in_features() * options.out_features(); }
   RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const override;
+  GemmView gemm_view(const torch::Tensor& x) const override;
 
   torch::nn::LinearOptions options;
   torch::Tensor weight, bias;

@@ -127,6 +127,8 @@ json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader*
   auto calibrate = [&](bool on) {
     for (auto& [name, layer] : nn::approx_layers(model)) layer->set_calibrating(on);
   };
+  const nn::Gradient gradient = nn::parse_gradient(cfg["gradient"]);
+  for (auto& [name, layer] : nn::approx_layers(model)) layer->set_gradient(gradient);
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     calibrate(epoch < calibration);

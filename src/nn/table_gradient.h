@@ -1,0 +1,42 @@
+// Table-aware retraining gradients (retrain gradient: table): the backward pass of an approximate
+// product takes each operand's derivative from the multiplier's own table, by differences,
+// instead of the exact product's (straight-through). A multiplier that ignores low bits of an
+// operand then gives that operand no gradient where the table is flat.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+
+namespace axnn::nn {
+
+// d/da and d/dw of the table, float [256, 256] indexed like it (lut[a + 128][w + 128]): central
+// differences (lut[a+1][w] - lut[a-1][w]) / 2, one-sided at a = -128 and a = 127 (the same for w).
+struct TableGradients {
+  torch::Tensor da, dw;
+};
+TableGradients table_gradients(const torch::Tensor& lut);
+
+// The backward of acc[g, r, c] = sum_k lut[rows[g, r, k]][weights[g, c, k]] (int8 operands, G
+// groups): given d loss / d acc (float [G, R, C]), returns d loss / d rows (float [G, R, K]) and
+// d loss / d weights (float [G, C, K]), in integer-operand units. Works in row chunks so that the
+// gathered [rows, C, K] block stays small.
+std::pair<torch::Tensor, torch::Tensor> table_backward(const torch::Tensor& rows, const torch::Tensor& weights,
+                                                       const torch::Tensor& grad, const TableGradients& t);
+
+// How a layer's input and output map onto the grouped GEMM that table_backward works on.
+struct GemmView {
+  std::function<torch::Tensor(const torch::Tensor&)> rows;          // int8 input -> [G, R, K]
+  std::function<torch::Tensor(const torch::Tensor&)> out_rows;      // d/d output -> [G, R, C]
+  std::function<torch::Tensor(const torch::Tensor&)> input_grad;    // [G, R, K] -> the input's shape
+};
+
+// acc (the table kernels' integer result, as float) as a function of x and weight whose backward is
+// the table's: d acc / d x = d lut / d a / s_a and d acc / d w = d lut / d w / s_w, with the
+// integer operands xi = q(x / s_a), wi = q(weight / s_w) (straight-through rounding, as fake_quant).
+// s_w is a scalar or per output channel (shaped like weight_scale's).
+torch::Tensor table_product(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& acc,
+                            const torch::Tensor& xi, const torch::Tensor& wi, const torch::Tensor& s_a,
+                            const torch::Tensor& s_w, const TableGradients& t, const GemmView& view);
+
+}  // namespace axnn::nn
