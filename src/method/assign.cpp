@@ -33,10 +33,13 @@ std::vector<State> pareto(std::vector<State> states) {
 
 }  // namespace
 
-Assignment solve(const AssignProblem& p, Objective objective, double budget) {
-  const size_t layers = p.energy.size();
+namespace {
+
+// Every layer's Pareto front of partial sums; the last level is the whole network's front, sorted by
+// energy ascending (so cost descending).
+std::vector<std::vector<State>> fronts(const AssignProblem& p) {
   std::vector<std::vector<State>> levels = {{{0.0, 0.0, -1, -1}}};
-  for (size_t l = 0; l < layers; ++l) {
+  for (size_t l = 0; l < p.energy.size(); ++l) {
     std::vector<State> next;
     const auto& prev = levels.back();
     for (size_t s = 0; s < prev.size(); ++s)
@@ -45,9 +48,32 @@ Assignment solve(const AssignProblem& p, Objective objective, double budget) {
           next.push_back({prev[s].energy + p.energy[l][m], prev[s].cost + p.cost[l][m], static_cast<int>(s), static_cast<int>(m)});
     levels.push_back(pareto(std::move(next)));
   }
+  if (levels.back().empty()) throw ConfigError("no candidate has a finite cost in some layer");
+  return levels;
+}
+
+// The assignment behind point `pick` of the network's front.
+Assignment trace(const std::vector<std::vector<State>>& levels, int pick) {
   const std::vector<State>& front = levels.back();
-  if (front.empty()) throw ConfigError("no candidate has a finite cost in some layer");
-  // The front is sorted by energy ascending, cost descending.
+  Assignment a;
+  a.energy = front[static_cast<size_t>(pick)].energy;
+  a.cost = front[static_cast<size_t>(pick)].cost;
+  a.choice.assign(levels.size() - 1, -1);
+  int s = pick;
+  for (size_t l = levels.size() - 1; l > 0; --l) {
+    const State& st = levels[l][static_cast<size_t>(s)];
+    a.choice[l - 1] = st.choice;
+    s = st.parent;
+  }
+  for (const State& st : front) a.front.emplace_back(st.energy, st.cost);
+  return a;
+}
+
+}  // namespace
+
+Assignment solve(const AssignProblem& p, Objective objective, double budget) {
+  const auto levels = fronts(p);
+  const std::vector<State>& front = levels.back();
   int pick = -1;
   if (objective == Objective::MinCost) {
     for (size_t i = 0; i < front.size(); ++i)
@@ -62,18 +88,20 @@ Assignment solve(const AssignProblem& p, Objective objective, double budget) {
       throw ConfigError(fmt::format("budget: a predicted loss increase <= {} is impossible; the lowest reachable is {:.6g}",
                                     budget, front.back().cost));
   }
-  Assignment a;
-  a.energy = front[static_cast<size_t>(pick)].energy;
-  a.cost = front[static_cast<size_t>(pick)].cost;
-  a.choice.assign(layers, -1);
-  int s = pick;
-  for (size_t l = layers; l > 0; --l) {
-    const State& st = levels[l][static_cast<size_t>(s)];
-    a.choice[l - 1] = st.choice;
-    s = st.parent;
-  }
-  for (const State& st : front) a.front.emplace_back(st.energy, st.cost);
-  return a;
+  return trace(levels, pick);
+}
+
+std::vector<Assignment> best_under_budget(const AssignProblem& p, double budget, int k) {
+  const auto levels = fronts(p);
+  const std::vector<State>& front = levels.back();
+  std::vector<Assignment> out;
+  // Cost falls as energy rises along the front: the best ones under the budget are its last ones.
+  for (int i = static_cast<int>(front.size()) - 1; i >= 0 && static_cast<int>(out.size()) < k; --i)
+    if (front[static_cast<size_t>(i)].energy <= budget) out.push_back(trace(levels, i));
+  if (out.empty())
+    throw ConfigError(fmt::format("budget: E_rel <= {} is impossible; the lowest reachable relative energy is {:.6f}", budget,
+                                  front.front().energy));
+  return out;
 }
 
 AssignProblem make_problem(const Matching& m, const std::string& criterion, const Sensitivity* sensitivity) {

@@ -29,6 +29,11 @@ struct Assignment {
 // ConfigError when no assignment meets the budget (naming the reachable minimum).
 Assignment solve(const AssignProblem& p, Objective objective, double budget);
 
+// The k Pareto-optimal assignments with E_rel <= budget of lowest predicted cost (fewer when the front
+// has fewer), best first: the candidates an accuracy-in-the-loop search evaluates. ConfigError when
+// none fits the budget.
+std::vector<Assignment> best_under_budget(const AssignProblem& p, double budget, int k);
+
 // The problem a matching and a criterion define: "hessian" (needs `sensitivity`, layer names must
 // match) or "sigma" (the matching's max_std = std(y) * |sigma_l|). Costs of infinity exclude a candidate.
 AssignProblem make_problem(const Matching& m, const std::string& criterion, const Sensitivity* sensitivity);

@@ -81,4 +81,22 @@ const Spec& assign_spec() {
   return spec;
 }
 
+const Spec& search_spec() {
+  static const Spec spec = object(
+      "Search with accuracy in the loop: the best predicted assignments under an energy budget, each deployed and "
+      "evaluated on the validation split (the test split stays untouched); the best one is kept",
+      {{"criterion", string("The predicted cost that ranks the candidates, as in assign: hessian or sigma")
+                         .one_of({"hessian", "sigma"})
+                         .def("hessian")},
+       {"budget", number("E_rel budget: every candidate has E_rel <= budget").def(0.5).min(0)},
+       {"candidates", integer("K: how many Pareto-optimal assignments of lowest predicted cost to evaluate").def(8).min(1).max(1000)},
+       {"select_by", string("What makes the best candidate: val_loss (lowest) or val_accuracy (highest); ties go to the "
+                            "lower E_rel")
+                         .one_of({"val_loss", "val_accuracy"})
+                         .def("val_loss")},
+       {"bias_compensation", boolean("Evaluate each candidate with bias compensation (set it as in the deploy step)").def(false)},
+       {"batch_size", integer("Images per evaluation batch").def(256).min(1)}});
+  return spec;
+}
+
 }  // namespace axnn::method

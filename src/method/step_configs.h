@@ -18,5 +18,7 @@ const config::Spec& deploy_spec();
 const config::Spec& sensitivity_spec();
 // axnn-assign: criterion, objective and budget.
 const config::Spec& assign_spec();
+// axnn-search: criterion, budget, candidates K, the selection rule, bias compensation, batch size.
+const config::Spec& search_spec();
 
 }  // namespace axnn::method

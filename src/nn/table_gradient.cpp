@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lut_backward.h"
+
 namespace axnn::nn {
 
 TableGradients table_gradients(const torch::Tensor& lut) {
@@ -21,6 +23,21 @@ TableGradients table_gradients(const torch::Tensor& lut) {
 
 std::pair<torch::Tensor, torch::Tensor> table_backward(const torch::Tensor& rows, const torch::Tensor& weights,
                                                        const torch::Tensor& grad, const TableGradients& t) {
+  if (grad.is_cuda()) return table_backward_gather(rows, weights, grad, t);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor a = rows.contiguous(), w = weights.contiguous(), g = grad.to(torch::kFloat).contiguous();
+  const torch::Tensor da = t.da.cpu().contiguous(), dw = t.dw.cpu().contiguous();
+  const int64_t groups = a.size(0), m = a.size(1), k = a.size(2), n = w.size(1);
+  torch::Tensor grad_rows = torch::empty({groups, m, k}, torch::kFloat), grad_w = torch::empty({groups, n, k}, torch::kFloat);
+  for (int64_t i = 0; i < groups; ++i)
+    kernels::lut_gemm_backward({m, n, k, a[i].data_ptr<int8_t>(), k, w[i].data_ptr<int8_t>(), k, g[i].data_ptr<float>(), n,
+                                da.data_ptr<float>(), dw.data_ptr<float>(), grad_rows[i].data_ptr<float>(), k,
+                                grad_w[i].data_ptr<float>(), k});
+  return {grad_rows, grad_w};
+}
+
+std::pair<torch::Tensor, torch::Tensor> table_backward_gather(const torch::Tensor& rows, const torch::Tensor& weights,
+                                                              const torch::Tensor& grad, const TableGradients& t) {
   torch::NoGradGuard no_grad;
   const int64_t groups = rows.size(0), r_total = rows.size(1), k = rows.size(2), c = weights.size(1);
   const torch::Device dev = grad.device();

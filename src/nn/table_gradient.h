@@ -19,10 +19,14 @@ TableGradients table_gradients(const torch::Tensor& lut);
 
 // The backward of acc[g, r, c] = sum_k lut[rows[g, r, k]][weights[g, c, k]] (int8 operands, G
 // groups): given d loss / d acc (float [G, R, C]), returns d loss / d rows (float [G, R, K]) and
-// d loss / d weights (float [G, C, K]), in integer-operand units. Works in row chunks so that the
-// gathered [rows, C, K] block stays small.
+// d loss / d weights (float [G, C, K]), in integer-operand units. On the CPU the kernel of
+// kernels/lut_backward.h; on a GPU table_backward_gather.
 std::pair<torch::Tensor, torch::Tensor> table_backward(const torch::Tensor& rows, const torch::Tensor& weights,
                                                        const torch::Tensor& grad, const TableGradients& t);
+// The same with torch ops on any device: gathers the differences in [rows, C, K] blocks of about 4 M
+// entries.
+std::pair<torch::Tensor, torch::Tensor> table_backward_gather(const torch::Tensor& rows, const torch::Tensor& weights,
+                                                              const torch::Tensor& grad, const TableGradients& t);
 
 // How a layer's input and output map onto the grouped GEMM that table_backward works on.
 struct GemmView {

@@ -30,7 +30,8 @@ std::vector<std::pair<std::string, const config::Spec*>> all_specs() {
           {"trainer", &train::trainer_spec()}, {"table-sidecar", &mult::sidecar_spec()},
           {"noise", &method::noise_spec()},   {"sample", &method::sample_spec()},
           {"match", &method::match_spec()},   {"sensitivity", &method::sensitivity_spec()},
-          {"assign", &method::assign_spec()},   {"deploy", &method::deploy_spec()}};
+          {"assign", &method::assign_spec()},   {"deploy", &method::deploy_spec()},
+          {"search", &method::search_spec()}};
 }
 
 std::string schema_text(const std::string& name, const config::Spec& spec) {

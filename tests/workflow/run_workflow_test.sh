@@ -86,7 +86,7 @@ for lam in 0.2 0.5; do
     [[ -s "$t/noise.lambda-$lam/$f" ]] || fail "missing noise.lambda-$lam/$f"
   done
 done
-for f in sensitivity.h5 sample_q.h5 match_q.h5; do [[ -s "$t/base/$f" ]] || fail "missing base/$f"; done
+for f in sensitivity.h5 sample_q.h5 match_q.h5 search.h5 deploy_s.h5 deploy_s.metrics.json; do [[ -s "$t/base/$f" ]] || fail "missing base/$f"; done
 for b in 0.6 0.9; do
   for f in assign.h5 deploy_b.h5 retrain_b.h5 retrain_b.metrics.json; do
     [[ -s "$t/assign.budget-$b/$f" ]] || fail "missing assign.budget-$b/$f"
@@ -113,10 +113,24 @@ for r in rows:
     assert 0 < float(r["relative_energy"]) <= 1 and 0 <= float(r["retrained_acc"]) <= 100, r
     assert float(r["deploy_b.relative_energy"]) <= float(r["deploy_b.budget"]) + 1e-12, r
     assert 0 <= float(r["deploy_b.retrained_acc"]) <= 100, r
+    assert float(r["deploy_s.relative_energy"]) <= 0.7 + 1e-12, r
     # The noise branch's matching chose with the sampled estimator, which no layer's measured error
     # exceeds; the paper's agn estimate is reported next to it.
     assert r["estimator"] == "sampled" and r["sampled.violations"] == "0", r
     assert int(r["agn.violations"]) >= 0 and 0 < float(r["agn.relative_energy"]) <= 1, r
+# The search: up to 3 candidates under E_rel 0.7, evaluated on val; the kept one is the lowest val loss
+# and is what deploy_s deployed.
+import json
+with h5py.File(f"{t}/base/search.h5") as f:
+    a = json.loads(f.attrs["assignment"])
+    s, chosen = a["search"], [f["layers"][n].attrs["multiplier"] for n in json.loads(f.attrs["layer_names"])]
+    chosen = [c.decode() if isinstance(c, bytes) else c for c in chosen]
+    assert s["split"] == "val" and 1 <= len(s["evaluated"]) <= 3, s
+    losses = [e["val_loss"] for e in s["evaluated"]]
+    assert all(e["relative_energy"] <= 0.7 + 1e-12 for e in s["evaluated"]), s
+    assert losses[s["selected"]] == min(losses) and s["evaluated"][s["selected"]]["multipliers"] == chosen, s
+    assert abs(f.attrs["relative_energy"] - s["evaluated"][s["selected"]]["relative_energy"]) < 1e-9
+assert "search candidates of deploy_s" in open(f"{t}/summary.md").read()
 with h5py.File(f"{t}/noise.lambda-0.5/match.h5") as f:
     assert all("measured_std" in f["layers"][n].attrs for n in f["layers"]), "no measured std"
     assert f["sampled_std"].shape == f["agn_std"].shape == f["predicted_std"].shape

@@ -107,6 +107,30 @@ def test_sensitivity_and_assign_only_without_a_noise_step():
     assert "budget=0.4" in cmd
 
 
+def test_search_reads_the_sampled_model_the_dataset_and_library_and_feeds_deploy():
+    cfg = {"experiment": "search", "steps": [
+        step("baseline", "baseline"), step("quant", "quantize"), step("noise", "noise", modules=["all"]),
+        step("sample", "sample"), step("match", "match"),
+        step("search", "search", config={"criterion": "sigma", "budget": 0.4, "candidates": 3}),
+        step("deploy", "deploy"), step("retrain", "retrain")],
+        "sweep": {"search.candidates": [1, 4]}}
+    plan = plan_of(cfg)
+    assert plan.inputs[5] == {"matching": 4, "model": 2}  # no sensitivity with criterion sigma
+    assert plan.inputs[6] == {"matching": 5, "model": 2}
+    point = plan.step_point(5, plan.points[1])
+    assert point == "search.candidates-4" and plan.step_point(4, plan.points[1]) == "base"
+    cmd = shlex.split(plan.command(5, point, plan.step_inputs(5, point), "out.h5", "bin"))
+    assert cmd[0] == "bin/axnn-search" and "--seed" not in cmd and "-s" not in cmd
+    assert cmd[cmd.index("-m") + 1].endswith("/base/noise.h5") and cmd[cmd.index("-d") + 1].endswith("/dataset.h5")
+    assert cmd[cmd.index("-l") + 1].endswith("/library.h5") and "candidates=4" in cmd
+    hessian = copy.deepcopy(cfg)
+    hessian["steps"][5]["config"]["criterion"] = "hessian"
+    with pytest.raises(PipelineError, match="criterion hessian needs a sensitivity step"):
+        plan_of(hessian)
+    hessian["steps"].insert(3, step("sens", "sensitivity"))
+    assert plan_of(hessian).inputs[6] == {"matching": 5, "sensitivity": 3, "model": 2}
+
+
 def test_commands_quote_every_value():
     cfg = default()
     cfg["results_root"] = "my results/$(touch pwned)"
@@ -132,6 +156,9 @@ def with_steps(*steps, **extra):
 @pytest.mark.parametrize("cfg, text", [
     (with_steps(step("q", "quantize")), "steps[0] (q): the pipeline starts with a baseline step"),
     (with_steps(step("b", "baseline"), step("b", "quantize")), "steps[1].name: 'b' is used twice"),
+    (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "search")), "a search step needs a match step"),
+    (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "sample"), step("m", "match"),
+                step("x", "search", config={"criterion": "sigma", "candidates": 0})), "candidates"),
     (with_steps(step("b/x", "baseline")), "steps[0].name: 'b/x' may hold only"),
     (with_steps(step("b", "baseline"), step("t", "tune")), "steps[1].kind: 'tune' is not a step kind"),
     (with_steps(step("b", "baseline"), step("m", "match")), "steps[1] (m): a match step needs a sample step"),
@@ -258,7 +285,7 @@ def test_short_steps_join_the_job_of_the_training_step_before_them():
     assert groups == {"baseline": "baseline", "quant": "quant", "noise": "noise", "sample": "noise",
                       "match": "noise", "deploy": "noise", "retrain": "retrain", "sensitivity": "quant",
                       "sample_q": "quant", "match_q": "quant", "assign": "quant", "deploy_b": "quant",
-                      "retrain_b": "retrain_b"}
+                      "retrain_b": "retrain_b", "search": "quant", "deploy_s": "quant"}
     # Every training step heads its own group.
     for i, s in enumerate(p.steps):
         if KINDS[s["kind"]].trains:

@@ -64,7 +64,7 @@ def _check_retrain(steps, i, inputs):
 
 def _sampled_model(steps, inputs, need):
     match = need["matching"]
-    if steps[match]["kind"] == "assign":
+    if steps[match]["kind"] in ("assign", "search"):
         match = inputs[match]["matching"]
     return inputs[inputs[match]["refs"]]["model"]
 
@@ -88,7 +88,8 @@ KINDS: dict[str, StepKind] = {
                  needs={"refs": (("sample",), "a match step needs a sample step before it")},
                  args=lambda c: ["-r", c.files["refs"], "-l", c.files["library"]]),
         StepKind("deploy", "deploy", "deploy", makes_model=True, reads_library=True, seeded=False,
-                 needs={"matching": (("match", "assign"), "a deploy step needs a match or assign step before it")},
+                 needs={"matching": (("match", "assign", "search"),
+                                     "a deploy step needs a match, assign or search step before it")},
                  implied_model=_sampled_model,
                  args=lambda c: ["-m", c.files["model"], "--matching", c.files["matching"], "-l", c.files["library"]]),
         StepKind("retrain", "retrain", "trainer", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
@@ -98,6 +99,11 @@ KINDS: dict[str, StepKind] = {
         StepKind("assign", "assign", "assign", seeded=False,
                  needs={"matching": (("match",), "an assign step needs a match step before it (its candidates)")},
                  args=lambda c: ["--matching", c.files["matching"]]
+                 + (["-s", c.files["sensitivity"]] if "sensitivity" in c.files else [])),
+        StepKind("search", "search", "search", seeded=False, reads_dataset=True, reads_library=True,
+                 needs={"matching": (("match",), "a search step needs a match step before it (its candidates)")},
+                 implied_model=_sampled_model,
+                 args=lambda c: ["--matching", c.files["matching"], "-m", c.files["model"], "-l", c.files["library"]]
                  + (["-s", c.files["sensitivity"]] if "sensitivity" in c.files else [])),
     ]
 }
@@ -111,7 +117,7 @@ def kind_of(step, where) -> StepKind:
 
 
 def extra_needs(step) -> dict[str, tuple[tuple[str, ...], str]]:
-    """Inputs that depend on the step's settings: an assign step with the hessian criterion reads a sensitivity."""
-    if step["kind"] == "assign" and step["config"].get("criterion", "hessian") == "hessian":
+    """Inputs that depend on the step's settings: an assign or search step with the hessian criterion reads a sensitivity."""
+    if step["kind"] in ("assign", "search") and step["config"].get("criterion", "hessian") == "hessian":
         return {"sensitivity": (("sensitivity",), "criterion hessian needs a sensitivity step before it")}
     return {}

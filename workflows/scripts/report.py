@@ -72,7 +72,8 @@ def read_point(plan, experiment):
                 curves.append((step["name"], history, step["artifact"]))
         if kind == "deploy":
             energy, chosen, assignment, estimators = read_matching(step["inputs"]["matching"])
-            strategy = "noise tolerance (AGN)" if assignment is None else f"budget, {assignment['criterion']}"
+            strategy = ("noise tolerance (AGN)" if assignment is None else
+                        f"{'search' if 'search' in assignment else 'budget'}, {assignment['criterion']}")
             chains.append({"strategy": strategy, "deploy": step["name"], "artifact": step["artifact"], "energy": energy, "layers": chosen,
                            "deployed": accuracy(step), "retrained": None, "assignment": assignment,
                            "estimators": estimators})
@@ -206,6 +207,25 @@ def markdown_table(columns, rows):
     return "\n".join(lines)
 
 
+SEARCH_COLUMNS = ["candidate", "relative_energy", "predicted_cost", "val_loss", "val_loss_increase", "val_accuracy",
+                  "kept", "multipliers"]
+
+
+def search_section(point, deploy, assignment):
+    """The search's candidates: predicted cost next to the evaluated validation loss and accuracy."""
+    s = assignment["search"]
+    rows = []
+    for i, e in enumerate(s["evaluated"]):
+        rows.append({"candidate": i + 1, "relative_energy": f"{e['relative_energy']:.4f}",
+                     "predicted_cost": f"{e['predicted_cost']:.4g}", "val_loss": f"{e['val_loss']:.4f}",
+                     "val_loss_increase": f"{e['val_loss_increase']:+.4f}", "val_accuracy": f"{e['val_accuracy']:.2f}",
+                     "kept": "yes" if i == s["selected"] else "", "multipliers": " ".join(e["multipliers"])})
+    ref = s["reference"]
+    return [f"## {point}: search candidates of {deploy} (criterion {assignment['criterion']}, E_rel <= "
+            f"{assignment['budget']}, kept by {s['select_by']}; reference val loss {ref['val_loss']:.4f}, "
+            f"accuracy {ref['val_accuracy']:.2f})", "", markdown_table(SEARCH_COLUMNS, rows), ""]
+
+
 def main(plan, experiment, out_csv, out_md, out_html, plots_dir):
     os.makedirs(plots_dir, exist_ok=True)
     rows, per_point, curves, chains = [], [], [], []
@@ -230,6 +250,11 @@ def main(plan, experiment, out_csv, out_md, out_html, plots_dir):
         if layers:
             fmt = [{k: (f"{v:.4g}" if isinstance(v, float) else ("-" if v is None else v)) for k, v in l.items()} for l in layers]
             md += [f"## {point}: multiplier per layer", "", markdown_table(layer_cols, fmt), ""]
+    for point, ch in chains:
+        for c in ch:
+            if c["assignment"] and "search" in c["assignment"]:
+                md += search_section(point, c["deploy"], c["assignment"])
+
     with open(out_md + ".partial", "w") as f:
         f.write("\n".join(md))
     images = [("Accuracy vs. relative energy", plot_pareto(rows, chains, os.path.join(plots_dir, "pareto.png"))),

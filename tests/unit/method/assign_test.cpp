@@ -82,6 +82,41 @@ TEST(Assign, ImpossibleBudgetIsAClearError) {
   }
 }
 
+TEST(Assign, BestUnderBudgetAreTheKCheapestParetoAssignmentsWithinIt) {
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 20; ++trial) {
+    const AssignProblem p = random_problem(2 + trial % 4, 3, rng);
+    const double budget = 0.65 + 0.05 * (trial % 5);
+    if (brute_force(p, Objective::MinCost, budget).first == std::numeric_limits<double>::infinity()) {
+      EXPECT_THROW(best_under_budget(p, budget, 4), ConfigError);
+      continue;
+    }
+    const std::vector<Assignment> c = best_under_budget(p, budget, 4);
+    ASSERT_FALSE(c.empty());
+    EXPECT_LE(c.size(), 4u);
+    // The first is solve()'s answer; the rest follow in rising cost, each within the budget and
+    // consistent with its choices; none is beaten in both energy and cost by another assignment.
+    const Assignment best = solve(p, Objective::MinCost, budget);
+    EXPECT_DOUBLE_EQ(c[0].cost, best.cost);
+    for (size_t i = 0; i < c.size(); ++i) {
+      double e = 0, cost = 0;
+      for (size_t l = 0; l < p.energy.size(); ++l)
+        e += p.energy[l][static_cast<size_t>(c[i].choice[l])], cost += p.cost[l][static_cast<size_t>(c[i].choice[l])];
+      EXPECT_DOUBLE_EQ(e, c[i].energy);
+      EXPECT_DOUBLE_EQ(cost, c[i].cost);
+      EXPECT_LE(e, budget);
+      if (i > 0) EXPECT_GT(c[i].cost, c[i - 1].cost);
+      if (i > 0) EXPECT_LT(c[i].energy, c[i - 1].energy);
+    }
+    // Every front point within the budget is among them, up to k.
+    size_t within = 0;
+    for (const auto& [e, cost] : best.front) within += e <= budget;
+    EXPECT_EQ(c.size(), std::min<size_t>(within, 4));
+  }
+  std::mt19937_64 rng2(3);
+  EXPECT_THROW(best_under_budget(random_problem(4, 3, rng2), 0.0, 3), ConfigError);
+}
+
 TEST(Assign, BudgetOfOneReturnsAllExact) {
   std::mt19937_64 rng(5);
   AssignProblem p = random_problem(5, 4, rng);

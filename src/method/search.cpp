@@ -1,0 +1,81 @@
+#include "method/search.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "method/deploy.h"
+#include "models/checkpoint.h"
+#include "train/run.h"
+
+namespace axnn::method {
+namespace {
+
+train::Metrics evaluate_val(models::Checkpoint& c, const data::Dataset& d, int64_t batch_size, const torch::Device& device) {
+  c.model->to(device);
+  train::Metrics m = train::evaluate_split(*c.model, d, d.val, batch_size, device);
+  c.model->to(torch::kCPU);
+  return m;
+}
+
+// Is candidate a better than b by the selection rule (ties: lower energy)?
+bool better(const Evaluated& a, const Evaluated& b, bool by_accuracy) {
+  const double sa = by_accuracy ? -a.val.accuracy : a.val.loss, sb = by_accuracy ? -b.val.accuracy : b.val.loss;
+  return sa != sb ? sa < sb : a.assignment.energy < b.assignment.energy;
+}
+
+}  // namespace
+
+SearchResult search(const Matching& matching, const AssignProblem& problem, const SearchOptions& options,
+                    const std::string& model_path, const std::string& model_hash, const mult::Library& library,
+                    const std::string& library_hash, const data::Dataset& dataset, const std::string& dataset_path,
+                    const std::string& device_name) {
+  if (dataset.val.n == 0)
+    throw InputError(fmt::format("{}: no validation images; the search evaluates on the val split (make the dataset "
+                                 "with a val_fraction > 0), never on test",
+                                 dataset_path));
+  const torch::Device device(device_name);
+  SearchResult r;
+  models::Checkpoint reference = models::load_checkpoint(model_path);
+  train::check_fits(reference, dataset, dataset_path);
+  r.reference = evaluate_val(reference, dataset, options.batch_size, device);
+  spdlog::info("reference (the model as given): val loss {:.4f}, accuracy {:.2f}%", r.reference.loss, r.reference.accuracy);
+  const std::vector<Assignment> candidates = best_under_budget(problem, options.budget, options.candidates);
+  Progress progress("candidates", static_cast<int64_t>(candidates.size()));
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    models::Checkpoint c = models::load_checkpoint(model_path);
+    deploy(c, model_hash, apply(matching, candidates[i], "search candidate"), library, library_hash, options.bias_compensation);
+    Evaluated e{candidates[i], evaluate_val(c, dataset, options.batch_size, device)};
+    spdlog::info("candidate {}: E_rel {:.4f}, predicted cost {:.4g}, val loss {:.4f} (+{:.4f}), accuracy {:.2f}%", i + 1,
+                 e.assignment.energy, e.assignment.cost, e.val.loss, e.val.loss - r.reference.loss, e.val.accuracy);
+    r.candidates.push_back(std::move(e));
+    if (better(r.candidates.back(), r.candidates[r.selected], options.select_by_accuracy)) r.selected = i;
+    progress.advance(1);
+  }
+  progress.finish();
+  return r;
+}
+
+nlohmann::json search_record(const SearchResult& r, const Matching& matching, const SearchOptions& options) {
+  nlohmann::json evaluated = nlohmann::json::array();
+  for (const Evaluated& e : r.candidates) {
+    std::vector<std::string> names;
+    for (int c : e.assignment.choice) names.push_back(matching.multipliers[static_cast<size_t>(c)]);
+    evaluated.push_back({{"relative_energy", e.assignment.energy},
+                         {"predicted_cost", e.assignment.cost},
+                         {"val_loss", e.val.loss},
+                         {"val_accuracy", e.val.accuracy},
+                         {"val_loss_increase", e.val.loss - r.reference.loss},
+                         {"multipliers", names}});
+  }
+  return {{"split", "val"},
+          {"candidates", options.candidates},
+          {"select_by", options.select_by_accuracy ? "val_accuracy" : "val_loss"},
+          {"bias_compensation", options.bias_compensation},
+          {"reference", {{"val_loss", r.reference.loss}, {"val_accuracy", r.reference.accuracy}}},
+          {"evaluated", evaluated},
+          {"selected", r.selected}};
+}
+
+}  // namespace axnn::method
