@@ -125,10 +125,8 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
     recorded_ = record(quantize_int8(x, s_a).cpu(), quantize_int8(weight, s_w).cpu());
   }
   const bool wants_grad = torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad());
-  const bool table_grad = m == Mode::Approx && wants_grad && gradient_ == Gradient::Table;
-  const bool need_exact = m != Mode::Approx || (wants_grad && !table_grad);
   torch::Tensor y;
-  if (need_exact) y = op(fake_quant(x, s_a), fake_quant(weight, s_w));
+  if (m != Mode::Approx) y = op(fake_quant(x, s_a), fake_quant(weight, s_w));
   if (m == Mode::Noise && is_training()) {
     // y + eps * std(y) * sigma + mu, eps ~ N(0, 1) per element; std over the whole batch output.
     y = y + torch::randn_like(y) * y.std() * sigma_ + mu_;
@@ -137,16 +135,20 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
     // int8 operands on the input's device: the CUDA kernels run where the data is (when built).
     const torch::Tensor xi = quantize_int8(x, s_a).contiguous(), wi = quantize_int8(weight, s_w).contiguous();
     torch::Tensor acc = lut_op(xi, wi).to(x.device()).to(torch::kFloat);
-    // Table gradients: the backward differentiates the table itself (no exact forward needed).
-    if (table_grad) acc = table_product(x, weight, acc, xi, wi, s_a, s_w, table_grads(), gemm_view(x));
+    // The backward, without an exact forward: table (the table's own differences) or ste (the exact
+    // op's gradients at the fake-quantized operands, as quant mode has them).
+    const bool table = wants_grad && gradient_ == Gradient::Table;
+    if (table) acc = table_product(x, weight, acc, xi, wi, s_a, s_w, table_grads(), gemm_view(x));
     if (error_offset_.numel() > 0) {  // bias compensation: the table's expected error per channel
       std::vector<int64_t> shape(static_cast<size_t>(acc.dim()), 1);
       shape[1] = -1;
       acc = acc - error_offset_.reshape(shape);
     }
-    torch::Tensor ya = acc * (s_a * s_w_out).detach();
-    // ste: forward through the table, backward straight through the exact op on fake-quantized operands.
-    y = need_exact ? y + (ya - y).detach() : ya;
+    y = acc * (s_a * s_w_out).detach();
+    if (wants_grad && !table) {
+      const torch::Tensor xq = xi.to(x.dtype()) * s_a.detach(), wq = wi.to(weight.dtype()) * s_w.detach();
+      y = approx_product(x, weight, y, [this, xq, wq](const torch::Tensor& g) { return exact_backward(g, xq, wq); });
+    }
   }
   return with_bias(y);
 }
@@ -265,6 +267,14 @@ GemmView ApproxConv2dImpl::gemm_view(const torch::Tensor& x) const {
   return v;
 }
 
+std::pair<torch::Tensor, torch::Tensor> ApproxConv2dImpl::exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
+                                                                         const torch::Tensor& wq) const {
+  const kernels::Conv2dShape s = shape_for(xq);
+  auto [gx, gw, gb] = at::convolution_backward(g.contiguous(), xq, wq, std::nullopt, {s.stride_h, s.stride_w}, {s.pad_h, s.pad_w},
+                                               {s.dil_h, s.dil_w}, false, {0, 0}, s.groups, {true, true, false});
+  return {gx, gw};
+}
+
 // ---- Linear ----
 
 ApproxLinearImpl::ApproxLinearImpl(torch::nn::LinearOptions o) : options(std::move(o)) {
@@ -307,6 +317,13 @@ GemmView ApproxLinearImpl::gemm_view(const torch::Tensor& x) const {
   v.out_rows = [n](const torch::Tensor& y) { return y.reshape({1, -1, n}); };
   v.input_grad = [shape](const torch::Tensor& gr) { return gr.reshape(shape); };
   return v;
+}
+
+std::pair<torch::Tensor, torch::Tensor> ApproxLinearImpl::exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
+                                                                         const torch::Tensor& wq) const {
+  const int64_t k = options.in_features(), n = options.out_features();
+  const torch::Tensor g2 = g.reshape({-1, n});
+  return {g2.matmul(wq).reshape(xq.sizes()), g2.t().matmul(xq.reshape({-1, k}))};
 }
 
 // ---- conversion ----

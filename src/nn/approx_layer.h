@@ -93,6 +93,10 @@ class ApproxLayer : public torch::nn::Module {
   virtual RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const = 0;
   // The layer as a grouped GEMM over its input x (table gradients).
   virtual GemmView gemm_view(const torch::Tensor& x) const = 0;
+  // The exact op's gradients at fake-quantized operands xq, wq for d loss / d y = g (straight-through
+  // backward of approx mode, without its forward).
+  virtual std::pair<torch::Tensor, torch::Tensor> exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
+                                                                 const torch::Tensor& wq) const = 0;
   const TableGradients& table_grads();
   const kernels::PreparedLut& prepared_lut();
   // The table as int16 on the table's device, or undefined when an entry does not fit int16.
@@ -127,6 +131,8 @@ class ApproxConv2dImpl : public ApproxLayer {
   kernels::Conv2dShape shape_for(const torch::Tensor& x) const;
   RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const override;
   GemmView gemm_view(const torch::Tensor& x) const override;
+  std::pair<torch::Tensor, torch::Tensor> exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
+                                                         const torch::Tensor& wq) const override;
 
   torch::nn::Conv2dOptions options;
   torch::Tensor weight, bias;
@@ -146,6 +152,8 @@ class ApproxLinearImpl : public ApproxLayer {
   int64_t opcount() const override { return options.in_features() * options.out_features(); }
   RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const override;
   GemmView gemm_view(const torch::Tensor& x) const override;
+  std::pair<torch::Tensor, torch::Tensor> exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
+                                                         const torch::Tensor& wq) const override;
 
   torch::nn::LinearOptions options;
   torch::Tensor weight, bias;

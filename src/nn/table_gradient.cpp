@@ -63,49 +63,48 @@ std::pair<torch::Tensor, torch::Tensor> table_backward_gather(const torch::Tenso
 
 namespace {
 
-// What the backward needs, kept alive by the autograd graph.
-struct TableContext : torch::CustomClassHolder {
-  torch::Tensor xi, wi, s_a, s_w;
-  TableGradients t;
-  GemmView view;
+// The backward closure, kept alive by the autograd graph.
+struct BackwardHolder : torch::CustomClassHolder {
+  ProductBackward backward;
 };
 
-class TableProduct : public torch::autograd::Function<TableProduct> {
+class ApproxProduct : public torch::autograd::Function<ApproxProduct> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& /*x*/,
-                               const torch::Tensor& /*weight*/, const torch::Tensor& acc,
-                               c10::intrusive_ptr<TableContext> context) {
-    ctx->saved_data["context"] = c10::IValue::make_capsule(std::move(context));
-    return acc.detach().clone();
+                               const torch::Tensor& /*weight*/, const torch::Tensor& value,
+                               c10::intrusive_ptr<BackwardHolder> holder) {
+    ctx->saved_data["backward"] = c10::IValue::make_capsule(std::move(holder));
+    return value.detach().clone();
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_out) {
-    auto c = c10::static_intrusive_pointer_cast<TableContext>(ctx->saved_data["context"].toCapsule());
-    const torch::Tensor rows = c->view.rows(c->xi);
-    // Weights are [C_out, ...] with the groups' channels in order: [G, C_out / G, K].
-    const torch::Tensor w = c->wi.reshape({rows.size(0), -1, rows.size(2)});
-    auto [grad_rows, grad_w] = table_backward(rows, w, c->view.out_rows(grad_out[0]), c->t);
-    // a = x / s_a and w = weight / s_w (straight-through rounding): chain by 1 / scale.
-    torch::Tensor gx = c->view.input_grad(grad_rows) / c->s_a;
-    torch::Tensor gw = grad_w.reshape(c->wi.sizes()) / c->s_w;
+    auto h = c10::static_intrusive_pointer_cast<BackwardHolder>(ctx->saved_data["backward"].toCapsule());
+    auto [gx, gw] = h->backward(grad_out[0]);
     return {gx, gw, torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
 
+torch::Tensor approx_product(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& value,
+                             ProductBackward backward) {
+  auto h = c10::make_intrusive<BackwardHolder>();
+  h->backward = std::move(backward);
+  return ApproxProduct::apply(x, weight, value, std::move(h));
+}
+
 torch::Tensor table_product(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& acc,
                             const torch::Tensor& xi, const torch::Tensor& wi, const torch::Tensor& s_a,
                             const torch::Tensor& s_w, const TableGradients& t, const GemmView& view) {
-  auto c = c10::make_intrusive<TableContext>();
-  c->xi = xi.detach();
-  c->wi = wi.detach();
-  c->s_a = s_a.detach().to(x.device());
-  c->s_w = s_w.detach().to(x.device());
-  c->t = t;
-  c->view = view;
-  return TableProduct::apply(x, weight, acc, std::move(c));
+  const torch::Tensor a = xi.detach(), w = wi.detach(), sa = s_a.detach().to(x.device()), sw = s_w.detach().to(x.device());
+  return approx_product(x, weight, acc, [=](const torch::Tensor& grad_acc) {
+    const torch::Tensor rows = view.rows(a);
+    // Weights are [C_out, ...] with the groups' channels in order: [G, C_out / G, K].
+    auto [grad_rows, grad_w] = table_backward(rows, w.reshape({rows.size(0), -1, rows.size(2)}), view.out_rows(grad_acc), t);
+    // a = x / s_a and w = weight / s_w (straight-through rounding): chain by 1 / scale.
+    return std::pair{view.input_grad(grad_rows) / sa, grad_w.reshape(w.sizes()) / sw};
+  });
 }
 
 }  // namespace axnn::nn

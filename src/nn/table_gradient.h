@@ -1,6 +1,7 @@
-// Table-aware retraining gradients (retrain gradient: table): the backward pass of an approximate
-// product takes each operand's derivative from the multiplier's own table, by differences,
-// instead of the exact product's (straight-through). A multiplier that ignores low bits of an
+// Approx mode's backward as a custom autograd function (no exact forward needed), and table-aware
+// retraining gradients (retrain gradient: table): the backward pass of an approximate product takes
+// each operand's derivative from the multiplier's own table, by differences, instead of the exact
+// product's (straight-through). A multiplier that ignores low bits of an
 // operand then gives that operand no gradient where the table is flat.
 #pragma once
 
@@ -35,8 +36,16 @@ struct GemmView {
   std::function<torch::Tensor(const torch::Tensor&)> input_grad;    // [G, R, K] -> the input's shape
 };
 
-// acc (the table kernels' integer result, as float) as a function of x and weight whose backward is
-// the table's: d acc / d x = d lut / d a / s_a and d acc / d w = d lut / d w / s_w, with the
+// d loss / d x and d loss / d weight from d loss / d (the product's result).
+using ProductBackward = std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor& grad)>;
+
+// `value` (a result computed without autograd, e.g. through the table kernels) as a differentiable
+// function of x and weight whose gradients `backward` gives: approx mode's backward without an
+// exact forward.
+torch::Tensor approx_product(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& value,
+                             ProductBackward backward);
+
+// approx_product with the table's backward: d acc / d x = d lut / d a / s_a and d acc / d w = d lut / d w / s_w, with the
 // integer operands xi = q(x / s_a), wi = q(weight / s_w) (straight-through rounding, as fake_quant).
 // s_w is a scalar or per output channel (shaped like weight_scale's).
 torch::Tensor table_product(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& acc,

@@ -145,6 +145,44 @@ TEST(TableGradientLayers, ExactTableMatchesStraightThroughOnConvAndLinear) {
   expect_table_grad_equals_ste(ApproxLinear(13, 7), torch::randn({5, 13}));
 }
 
+// Straight-through in approx mode (no exact forward) gives quant mode's gradients, whatever the table.
+template <typename Layer>
+void expect_ste_equals_quant_mode(Layer layer, const torch::Tensor& x_in) {
+  layer->eval();
+  layer->act_max().fill_(2.0);
+  torch::manual_seed(9);
+  layer->set_lut(random_table(), "random");
+  torch::Tensor g;
+  auto grads = [&](Mode mode) {
+    layer->set_mode(mode);
+    layer->set_gradient(Gradient::Ste);
+    layer->zero_grad();
+    torch::Tensor x = x_in.clone().requires_grad_(true);
+    torch::Tensor y = layer->forward(x);
+    if (!g.defined()) g = torch::randn_like(y);
+    (y * g).sum().backward();
+    return std::tuple{x.grad().clone(), layer->weight.grad().clone(), layer->bias.grad().clone()};
+  };
+  auto [xq, wq, bq] = grads(Mode::Quant);
+  auto [xa, wa, ba] = grads(Mode::Approx);
+  EXPECT_TRUE(torch::allclose(xa, xq, 1e-5, 1e-5)) << (xa - xq).abs().max();
+  EXPECT_TRUE(torch::allclose(wa, wq, 1e-4, 1e-4)) << (wa - wq).abs().max();
+  EXPECT_TRUE(torch::allclose(ba, bq));
+}
+
+TEST(StraightThroughLayers, ApproxModeBackwardEqualsQuantModeWithoutAnExactForward) {
+  torch::manual_seed(6);
+  expect_ste_equals_quant_mode(ApproxConv2d(torch::nn::Conv2dOptions(4, 6, 3).padding(1)), torch::randn({2, 4, 7, 5}));
+  expect_ste_equals_quant_mode(ApproxConv2d(torch::nn::Conv2dOptions(4, 6, 3).padding(2).stride(2).groups(2).dilation(2)),
+                               torch::randn({3, 4, 9, 8}));
+  ApproxConv2d per_channel(torch::nn::Conv2dOptions(3, 5, 2));
+  per_channel->quant.per_channel_weights = true;
+  expect_ste_equals_quant_mode(per_channel, torch::randn({2, 3, 6, 6}));
+  ApproxLinear lin(13, 7);
+  lin->quant.per_channel_weights = true;
+  expect_ste_equals_quant_mode(lin, torch::randn({5, 13}));
+}
+
 TEST(TableGradientLayers, FlatTableRegionsGiveNoGradient) {
   // A multiplier that ignores its activation (lut[a][w] = w): d/dx is zero, d/dw is the row count.
   torch::manual_seed(4);
