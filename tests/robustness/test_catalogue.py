@@ -119,6 +119,21 @@ ARGUMENT_CASES = [
      ["estimator", "guess"]),
     ("deploy unknown setting", ["deploy", "-m", "{quant}", "--matching", "{match}", "-l", "{lib}", "--set",
                                 "bias_compensaton=true", "-o", "{out}"], 2, ["bias_compensaton", "unknown key"]),
+    ("search candidates 0", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d", "{data}", "--set",
+                             "criterion=sigma", "--set", "candidates=0", "-o", "{out}"], 2, ["candidates"]),
+    ("search hessian without sensitivity", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d",
+                                            "{data}", "-o", "{out}"], 2, ["criterion hessian", "--sensitivity"]),
+    ("search impossible budget", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d", "{data}",
+                                  "--set", "criterion=sigma", "--set", "budget=0", "-o", "{out}"], 2,
+     ["E_rel <= 0", "lowest reachable"]),
+    ("search on another model", ["search", "--matching", "{match}", "-m", "{base}", "-l", "{lib}", "-d", "{data}",
+                                 "--set", "criterion=sigma", "--set", "budget=1", "-o", "{out}"], 2,
+     ["the matching was made for the model"]),
+    ("search without a val split", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d",
+                                    "{tmp}/noval.h5", "--set", "criterion=sigma", "--set", "budget=1", "-o", "{out}"], 2,
+     ["noval.h5", "no validation images", "never on test"]),
+    ("retrain unknown gradient", ["retrain", "-m", "{deployed}", "-d", "{data}", "--set", "gradient=finite", "-o",
+                                  "{out}"], 2, ["gradient", "finite"]),
     ("train nproc 0", ["train", "-d", "{data}", "--arch", "lenet5", "--nproc", "0", "-o", "{out}"], 2, ["--nproc"]),
     ("eval without output", ["eval", "-m", "{base}", "-d", "{data}"], 2, ["--output"]),
     ("eval unknown split", ["eval", "-m", "{base}", "-d", "{data}", "--split", "dev", "--json", "{out}"], 2, ["dev"]),
@@ -158,6 +173,9 @@ def files(tmp_path_factory):
     huge = np.zeros((256, 256), np.int32)
     huge[3, 4] = 2**31 - 1
     np.save(t / "huge.npy", huge)
+    code, out = axnn("data", "fashion-mnist", FMNIST, "--val-fraction", "0", "--limit-train", 100, "--limit-test", 50,
+                     "-o", t / "noval.h5")
+    assert code == 0, out
     (t / "fam.yaml").write_text("name: f\nmultipliers: [{famly: drum}]\n")
     (t / "dup.yaml").write_text("epochs: 1\nepochs: 2\n")
     (t / "broken.yaml").write_text("optimizer: {lr: 0.1\n")
