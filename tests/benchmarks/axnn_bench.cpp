@@ -2,9 +2,13 @@
 //   BM_float/<shape>    LibTorch fp32 conv2d / mm
 //   BM_lut_ref/<shape>  the plain reference table kernel
 //   BM_lut/<shape>      the optimised CPU table kernel
+//   BM_lut/<shape>/<operands> with the activations of real layers: relu (post-ReLU, 0..127: a rounded
+//   Gaussian with std 40, negatives as 0) or signed (rounded Gaussian, std 30, clipped to +-127);
+//   weights are signed Gaussians in both.
 // Counter lookups_per_s = table lookups (multiply-accumulates) per second.
-// Operands: rounded Gaussians with std 30 clipped to +-127, like real quantized activations and
-// weights (default), or uniform random bytes: set AXNN_BENCH_OPERANDS=uniform.
+// Protocol (the default; later flags override it): 0.5 s warm-up per benchmark, 5 repetitions run in
+// random interleaved order, so that neither the order nor a cold first run decides a ratio;
+// tests/benchmarks/ratios.py reports ratios of medians with their spread.
 // Threads: AXNN_BENCH_THREADS (default: all cores) for both torch and oneTBB.
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
@@ -23,20 +27,17 @@ namespace {
 
 using namespace axnn::kernels;
 
-bool uniform_operands() {
-  const char* v = std::getenv("AXNN_BENCH_OPERANDS");
-  return v && std::string(v) == "uniform";
-}
+enum class Operands { Signed, Relu };
 
-std::vector<int8_t> operands(size_t n, uint32_t seed) {
+// Signed: rounded Gaussian, std 30, clipped to +-127. Relu: rounded Gaussian, std 40, negatives as 0,
+// clipped to 127 (a post-ReLU activation: about half zeros).
+std::vector<int8_t> operands(size_t n, uint32_t seed, Operands kind = Operands::Signed) {
   std::mt19937 rng(seed);
+  std::normal_distribution<double> d(0.0, kind == Operands::Relu ? 40.0 : 30.0);
   std::vector<int8_t> v(n);
-  if (uniform_operands()) {
-    std::uniform_int_distribution<int> d(-128, 127);
-    for (auto& x : v) x = static_cast<int8_t>(d(rng));
-  } else {
-    std::normal_distribution<double> d(0.0, 30.0);
-    for (auto& x : v) x = static_cast<int8_t>(std::clamp(std::lround(d(rng)), -127L, 127L));
+  for (auto& x : v) {
+    const long q = std::clamp(std::lround(d(rng)), -127L, 127L);
+    x = static_cast<int8_t>(kind == Operands::Relu ? std::max(q, 0L) : q);
   }
   return v;
 }
@@ -86,8 +87,8 @@ void bm_conv_float(benchmark::State& state, const Conv2dShape& s) {
   set_counters(state, conv_lookups(s));
 }
 
-void bm_conv_lut(benchmark::State& state, const Conv2dShape& s, bool reference) {
-  auto x = operands(static_cast<size_t>(s.n * s.c_in * s.h * s.w), 1);
+void bm_conv_lut(benchmark::State& state, const Conv2dShape& s, bool reference, Operands kind) {
+  auto x = operands(static_cast<size_t>(s.n * s.c_in * s.h * s.w), 1, kind);
   auto w = operands(static_cast<size_t>(s.c_out * s.fan_in()), 2);
   std::vector<int32_t> y(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w()));
   PreparedLut lut(table().data());
@@ -108,8 +109,8 @@ void bm_gemm_float(benchmark::State& state) {
   set_counters(state, static_cast<double>(kGemm * kGemm * kGemm));
 }
 
-void bm_gemm_lut(benchmark::State& state, bool reference) {
-  auto a = operands(kGemm * kGemm, 3), w = operands(kGemm * kGemm, 4);
+void bm_gemm_lut(benchmark::State& state, bool reference, Operands kind) {
+  auto a = operands(kGemm * kGemm, 3, kind), w = operands(kGemm * kGemm, 4);
   std::vector<int32_t> c(kGemm * kGemm);
   PreparedLut lut(table().data());
   LutGemmArgs args{kGemm, kGemm, kGemm, a.data(), kGemm, w.data(), kGemm, table().data(), c.data(), kGemm};
@@ -121,6 +122,16 @@ void bm_gemm_lut(benchmark::State& state, bool reference) {
   set_counters(state, static_cast<double>(kGemm * kGemm * kGemm));
 }
 
+// The protocol's flags first, so that the user's own flags (parsed later) override them.
+std::vector<char*> with_protocol(int argc, char** argv) {
+  static std::string flags[] = {"--benchmark_min_warmup_time=0.5", "--benchmark_repetitions=5",
+                                "--benchmark_enable_random_interleaving=true"};
+  std::vector<char*> args = {argv[0]};
+  for (auto& f : flags) args.push_back(f.data());
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  return args;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,26 +140,35 @@ int main(int argc, char** argv) {
   torch::set_num_threads(threads);
   tbb::global_control tbb_threads(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
   benchmark::AddCustomContext("threads", std::to_string(threads));
-  benchmark::AddCustomContext("operands", uniform_operands() ? "uniform bytes" : "rounded Gaussian, std 30, clipped to +-127");
+  benchmark::AddCustomContext("operands", "relu: post-ReLU 0..127 (Gaussian std 40, negatives 0); signed: Gaussian std 30, "
+                                          "clipped to +-127; weights signed");
   benchmark::AddCustomContext("cpu_kernel_isa", cpu_kernel_isa());
 
+  const std::pair<const char*, Operands> variants[] = {{"relu", Operands::Relu}, {"signed", Operands::Signed}};
   for (const auto& c : kConvs) {
     std::string name = c.name;
     benchmark::RegisterBenchmark(("BM_float/" + name).c_str(), [c](benchmark::State& s) { bm_conv_float(s, c.shape); })
         ->Unit(benchmark::kMillisecond)->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_lut_ref/" + name).c_str(), [c](benchmark::State& s) { bm_conv_lut(s, c.shape, true); })
+    benchmark::RegisterBenchmark(("BM_lut_ref/" + name + "/signed").c_str(),
+                                 [c](benchmark::State& s) { bm_conv_lut(s, c.shape, true, Operands::Signed); })
         ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-    benchmark::RegisterBenchmark(("BM_lut/" + name).c_str(), [c](benchmark::State& s) { bm_conv_lut(s, c.shape, false); })
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
+    for (auto [variant, kind] : variants)
+      benchmark::RegisterBenchmark(("BM_lut/" + name + "/" + variant).c_str(),
+                                   [c, kind = kind](benchmark::State& s) { bm_conv_lut(s, c.shape, false, kind); })
+          ->Unit(benchmark::kMillisecond)->UseRealTime();
   }
   benchmark::RegisterBenchmark("BM_float/gemm_512", bm_gemm_float)->Unit(benchmark::kMillisecond)->UseRealTime();
-  benchmark::RegisterBenchmark("BM_lut_ref/gemm_512", [](benchmark::State& s) { bm_gemm_lut(s, true); })
+  benchmark::RegisterBenchmark("BM_lut_ref/gemm_512/signed", [](benchmark::State& s) { bm_gemm_lut(s, true, Operands::Signed); })
       ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-  benchmark::RegisterBenchmark("BM_lut/gemm_512", [](benchmark::State& s) { bm_gemm_lut(s, false); })
-      ->Unit(benchmark::kMillisecond)->UseRealTime();
+  for (auto [variant, kind] : variants)
+    benchmark::RegisterBenchmark((std::string("BM_lut/gemm_512/") + variant).c_str(),
+                                 [kind = kind](benchmark::State& s) { bm_gemm_lut(s, false, kind); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
 
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  std::vector<char*> args = with_protocol(argc, argv);
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 2;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,27 +1,75 @@
 #!/usr/bin/env python3
-"""Ratios from one axnn-bench JSON run: lut vs float and lut_ref vs lut per shape.
+"""Ratios of medians from one axnn-bench JSON run (its default protocol: warm-up, 5 repetitions in
+random interleaved order):
 
-    build/bin/axnn-bench --benchmark_format=json > bench.json
+    AXNN_BENCH_THREADS=2 build/bin/axnn-bench --benchmark_format=json > bench.json
     python3 tests/benchmarks/ratios.py bench.json
-"""
+
+Per shape and operand variant: the median time of BM_float, BM_lut_ref and BM_lut with the spread
+of the repetitions ((max - min) / median), lut/float and ref/lut as ratios of medians, and the table
+kernel's lookups per cycle per core (the context's clock, MHz, times the threads)."""
 import json
+import statistics
 import sys
+from collections import defaultdict
+
+
+def base_name(run_name):
+    """BM_lut/gemm_512/relu/real_time or .../iterations:1 -> BM_lut/gemm_512/relu."""
+    return "/".join(p for p in run_name.split("/") if p != "real_time" and ":" not in p)
+
+
+def repetitions(runs):
+    """benchmark name -> [(real time, lookups/s)] of its individual repetitions (aggregates skipped)."""
+    out = defaultdict(list)
+    for b in runs["benchmarks"]:
+        if b.get("run_type", "iteration") == "iteration":
+            out[base_name(b["run_name"])].append((b["real_time"], b.get("lookups_per_s", 0.0)))
+    return out
+
+
+def summary(values):
+    times = [t for t, _ in values]
+    med = statistics.median(times)
+    return med, (max(times) - min(times)) / med, statistics.median(r for _, r in values)
+
+
+def rows(runs):
+    reps = repetitions(runs)
+    ctx = runs["context"]
+    threads = int(ctx.get("threads", 1))
+    hz = float(ctx.get("mhz_per_cpu", 0)) * 1e6
+    out = []
+    for name in reps:
+        impl, shape, *variant = name.split("/")
+        if impl != "BM_lut":
+            continue
+        lut = summary(reps[name])
+        flt = summary(reps[f"BM_float/{shape}"]) if f"BM_float/{shape}" in reps else None
+        ref_name = f"BM_lut_ref/{shape}/signed"
+        ref = summary(reps[ref_name]) if ref_name in reps else None
+        out.append({"shape": shape, "operands": variant[0] if variant else "",
+                    "float_ms": flt[0] if flt else float("nan"), "float_spread": flt[1] if flt else float("nan"),
+                    "lut_ms": lut[0], "lut_spread": lut[1],
+                    "lut_float": lut[0] / flt[0] if flt else float("nan"),
+                    "ref_lut": ref[0] / lut[0] if ref else float("nan"),
+                    "lookups_per_cycle_core": lut[2] / (hz * threads) if hz else float("nan"),
+                    "repetitions": len(reps[name])})
+    return out
 
 
 def main(path):
     with open(path) as f:
         runs = json.load(f)
-    times, rates = {}, {}
-    for b in runs["benchmarks"]:
-        impl, shape = b["run_name"].split("/")[0][3:], b["run_name"].split("/")[1]
-        times[(impl, shape)] = b["real_time"]
-        rates[(impl, shape)] = b.get("lookups_per_s", 0.0)
     ctx = runs["context"]
-    print(f"threads {ctx.get('threads')}, operands: {ctx.get('operands')}, kernel: {ctx.get('cpu_kernel_isa')}")
-    print(f"{'shape':<16} {'float ms':>9} {'lut_ref ms':>11} {'lut ms':>8} {'lut/float':>10} {'ref/lut':>8} {'lut Glookups/s':>15}")
-    for shape in dict.fromkeys(s for _, s in times):
-        f, r, l = (times.get((i, shape), float("nan")) for i in ("float", "lut_ref", "lut"))
-        print(f"{shape:<16} {f:9.2f} {r:11.1f} {l:8.2f} {l / f:10.2f} {r / l:8.1f} {rates.get(('lut', shape), 0) / 1e9:15.2f}")
+    print(f"threads {ctx.get('threads')}, clock {ctx.get('mhz_per_cpu')} MHz, kernel {ctx.get('cpu_kernel_isa')}; "
+          f"operands: {ctx.get('operands')}")
+    print("| shape | operands | float ms (spread) | lut ms (spread) | lut/float | ref/lut | lookups/cycle/core | reps |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows(runs):
+        print(f"| {r['shape']} | {r['operands']} | {r['float_ms']:.2f} ({r['float_spread']:.0%}) | "
+              f"{r['lut_ms']:.2f} ({r['lut_spread']:.0%}) | {r['lut_float']:.2f} | {r['ref_lut']:.1f} | "
+              f"{r['lookups_per_cycle_core']:.2f} | {r['repetitions']} |")
 
 
 if __name__ == "__main__":
