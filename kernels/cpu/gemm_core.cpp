@@ -36,12 +36,22 @@ void inner_portable(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, 
   }
 }
 
+bool all_nonnegative(const uint8_t* packed, size_t size) {
+  uint8_t all = 0xff;
+  for (size_t i = 0; i < size; ++i) all &= packed[i];  // bit 7 survives only if every a + 128 >= 128
+  return (all & 0x80) != 0;
+}
+
 void run_block(const GemmProblem& p, const PreparedLut& lut, int64_t m0, int64_t rows) {
   const int64_t ld = round_up(rows, kLanes);
-  std::vector<uint8_t> packed(static_cast<size_t>(p.k * ld), 128);  // unused lanes: a = 0
-  std::vector<int32_t> acc(static_cast<size_t>(p.n * ld), 0);
+  // Per-thread buffers, reused across blocks (no allocation per block once grown).
+  thread_local std::vector<uint8_t> packed;
+  thread_local std::vector<int32_t> acc;
+  packed.assign(static_cast<size_t>(p.k * ld), 128);  // unused lanes: a = 0
+  acc.assign(static_cast<size_t>(p.n * ld), 0);
   p.pack(m0, rows, packed.data(), ld);
-  if (use_avx512(lut)) inner_avx512(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data());
+  if (use_avx512(lut))
+    inner_avx512(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data(), all_nonnegative(packed.data(), packed.size()));
   else inner_portable(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data());
   for (int64_t j = 0; j < p.n; ++j)
     for (int64_t r = 0; r < rows; ++r) p.c[(m0 + r) * p.c_stride_m + j * p.c_stride_n] = acc[j * ld + r];

@@ -45,8 +45,11 @@ void run_block(const GemmProblem& p, const PreparedLut& lut, int64_t m0, int64_t
 // Inner kernels: acc[n * ld + r] (int32, zeroed by the caller) += sum over k of lookups.
 void inner_portable(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, const int8_t* w, int64_t ldw,
                     int64_t n, const PreparedLut& lut, int32_t* acc);
+// nonnegative: every packed byte >= 128 (post-ReLU activations): half the lookups.
 void inner_avx512(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, const int8_t* w, int64_t ldw,
-                  int64_t n, const PreparedLut& lut, int32_t* acc);
+                  int64_t n, const PreparedLut& lut, int32_t* acc, bool nonnegative);
+// Whether every byte of packed[0, size) is >= 128 (every activation a >= 0).
+bool all_nonnegative(const uint8_t* packed, size_t size);
 bool cpu_has_avx512_vbmi();
 bool use_avx512(const PreparedLut& lut);
 

@@ -93,6 +93,44 @@ TEST_P(KernelPaths, ConvEqualsReferenceForStridesDilationPaddingGroupsDepthwise)
   }
 }
 
+// Post-ReLU activations (0..127, 0 and 127 present) take the half-table path where a whole block is
+// non-negative; a single negative activation sends its block back to the full path.
+std::vector<int8_t> nonnegative_bytes(size_t n, std::mt19937& rng) {
+  std::uniform_int_distribution<int> d(0, 127);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(d(rng));
+  if (n > 1) v[0] = 0, v[n - 1] = 127;
+  return v;
+}
+
+TEST_P(KernelPaths, PostReluActivationsEqualReferenceInGemmAndConv) {
+  std::mt19937 rng(23);
+  auto lut = random_table(rng, false);
+  PreparedLut prepared(lut.data());
+  struct Size { int64_t m, n, k; };
+  for (Size sz : {Size{1, 1, 1}, Size{65, 17, 129}, Size{193, 7, 300}, Size{400, 3, 257}}) {
+    for (bool one_negative : {false, true}) {
+      auto a = nonnegative_bytes(static_cast<size_t>(sz.m * sz.k), rng);
+      if (one_negative) a[a.size() / 2] = -128;
+      auto w = random_bytes(static_cast<size_t>(sz.n * sz.k), rng);
+      std::vector<int32_t> want(static_cast<size_t>(sz.m * sz.n)), got(want.size(), -7);
+      LutGemmArgs args{sz.m, sz.n, sz.k, a.data(), sz.k, w.data(), sz.k, lut.data(), want.data(), sz.n};
+      lut_gemm_reference(args);
+      args.c = got.data();
+      lut_gemm(args, prepared);
+      ASSERT_EQ(got, want) << "m=" << sz.m << " k=" << sz.k << " one negative=" << one_negative << " " << cpu_kernel_isa();
+    }
+  }
+  Conv2dShape s;
+  s.n = 3, s.c_in = 6, s.h = 13, s.w = 11, s.c_out = 5, s.kh = s.kw = 3, s.pad_h = s.pad_w = 1;
+  auto x = nonnegative_bytes(static_cast<size_t>(s.n * s.c_in * s.h * s.w), rng);
+  auto w = random_bytes(static_cast<size_t>(s.c_out * s.fan_in()), rng);
+  std::vector<int32_t> want(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w())), got(want.size(), -7);
+  lut_conv2d_reference(s, x.data(), w.data(), lut.data(), want.data());
+  lut_conv2d(s, x.data(), w.data(), prepared, got.data());
+  ASSERT_EQ(got, want) << cpu_kernel_isa();
+}
+
 INSTANTIATE_TEST_SUITE_P(CpuPaths, KernelPaths, ::testing::Values(false, true),
                          [](const auto& p) { return p.param ? "portable" : "best"; });
 
