@@ -91,16 +91,18 @@ void lut_conv2d(const Conv2dShape& s, const int8_t* x, const int8_t* w, const Pr
   check_conv_shape(s);
   if (s.depthwise()) return detail::lut_depthwise(s, x, w, lut, y);
   const int64_t cin_g = s.c_in / s.groups, cout_g = s.c_out / s.groups;
-  const int64_t positions = s.out_h() * s.out_w(), k = s.fan_in();
-  // One problem per image and group; its rows are split into blocks; (image, group, block) are the
-  // parallel tasks.
-  const detail::Blocks split(positions);
-  const int64_t blocks = split.count, tasks = s.n * s.groups * blocks;
+  const int64_t positions = s.out_h() * s.out_w(), k = s.fan_in(), image = s.c_in * s.h * s.w;
+  // Small images (fewer positions than a full block, e.g. LeNet's 10x10) are batched: one problem per
+  // group over every image's positions, so blocks are full. Otherwise one problem per image and group.
+  const bool batched = positions < detail::kLanes * detail::kBlockVectors && s.n > 1;
+  const int64_t images_per_problem = batched ? s.n : 1, rows = positions * images_per_problem;
+  const detail::Blocks split(rows);
+  const int64_t blocks = split.count, problems = s.n / images_per_problem * s.groups, tasks = problems * blocks;
   tbb::parallel_for(int64_t{0}, tasks, [&](int64_t task) {
     const int64_t b = task / (s.groups * blocks), g = task / blocks % s.groups, blk = task % blocks;
-    const int8_t* img = x + b * s.c_in * s.h * s.w;
+    const int8_t* first = x + b * image;  // batched: b == 0
     detail::GemmProblem p;
-    p.m = positions;
+    p.m = rows;
     p.n = cout_g;
     p.k = k;
     p.w = w + g * cout_g * k;
@@ -108,11 +110,17 @@ void lut_conv2d(const Conv2dShape& s, const int8_t* x, const int8_t* w, const Pr
     p.c = y + (b * s.c_out + g * cout_g) * positions;
     p.c_stride_m = 1;
     p.c_stride_n = positions;
-    p.pack = [&s, img, g, cin_g](int64_t m0, int64_t rows, uint8_t* packed, int64_t ld) {
-      pack_im2col(s, img, g * cin_g, cin_g, m0, rows, packed, ld);
+    if (batched) p.rows_per_image = positions, p.image_stride = s.c_out * positions;
+    // Row m is position m % positions of image m / positions; a block may span images.
+    p.pack = [&s, first, image, positions, g, cin_g](int64_t m0, int64_t count, uint8_t* packed, int64_t ld) {
+      for (int64_t i = 0; i < count;) {
+        const int64_t m = m0 + i, pos = m % positions, run = std::min(positions - pos, count - i);
+        pack_im2col(s, first + m / positions * image, g * cin_g, cin_g, pos, run, packed + i, ld);
+        i += run;
+      }
     };
-    const int64_t m0 = split.begin(blk, positions);
-    detail::run_block(p, lut, m0, split.end(blk, positions) - m0);
+    const int64_t m0 = split.begin(blk, rows);
+    detail::run_block(p, lut, m0, split.end(blk, rows) - m0);
   });
 }
 

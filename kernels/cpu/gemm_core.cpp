@@ -53,8 +53,10 @@ void run_block(const GemmProblem& p, const PreparedLut& lut, int64_t m0, int64_t
   if (use_avx512(lut))
     inner_avx512(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data(), all_nonnegative(packed.data(), packed.size()));
   else inner_portable(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data());
-  for (int64_t j = 0; j < p.n; ++j)
-    for (int64_t r = 0; r < rows; ++r) p.c[(m0 + r) * p.c_stride_m + j * p.c_stride_n] = acc[j * ld + r];
+  for (int64_t r = 0; r < rows; ++r) {
+    int32_t* out = p.c + p.row_offset(m0 + r);
+    for (int64_t j = 0; j < p.n; ++j) out[j * p.c_stride_n] = acc[j * ld + r];
+  }
 }
 
 }  // namespace detail

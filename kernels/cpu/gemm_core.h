@@ -19,7 +19,9 @@ constexpr int64_t kChunkK = 128;    // k per inner chunk: fits L1, and <= 256 ke
 using Packer = std::function<void(int64_t m0, int64_t rows, uint8_t* packed, int64_t ld)>;
 
 // One GEMM problem: m rows (from the packer), n output columns with weights w (n x k, stride ldw),
-// results at c[m * c_stride_m + n * c_stride_n].
+// results at c[m * c_stride_m + n * c_stride_n]. With rows_per_image > 0 the rows are several images'
+// (a batch of small convolutions in one problem): row m is image m / rows_per_image, at
+// c[(m / rows_per_image) * image_stride + (m % rows_per_image) * c_stride_m + n * c_stride_n].
 struct GemmProblem {
   int64_t m = 0, n = 0, k = 0;
   Packer pack;
@@ -27,6 +29,10 @@ struct GemmProblem {
   int64_t ldw = 0;
   int32_t* c = nullptr;
   int64_t c_stride_m = 0, c_stride_n = 0;
+  int64_t rows_per_image = 0, image_stride = 0;
+  int64_t row_offset(int64_t row) const {
+    return rows_per_image > 0 ? row / rows_per_image * image_stride + row % rows_per_image * c_stride_m : row * c_stride_m;
+  }
 };
 
 // Splits m rows into blocks of whole vectors, as even as possible (e.g. 16 vectors -> 3,3,3,3,2,2).
