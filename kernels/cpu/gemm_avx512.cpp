@@ -16,6 +16,8 @@
 // driver detects such blocks after packing, so the path is exact by construction.
 #include <immintrin.h>
 
+#include <algorithm>
+
 
 #include "cpu/gemm_core.h"
 
@@ -140,6 +142,23 @@ void inner_avx512(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, co
   (void)rows;  // every lane of the padded block is computed; unused lanes hold a = 0
   if (nonnegative) blocks<true>(packed, ld, k, w, ldw, n, lut, acc);
   else blocks<false>(packed, ld, k, w, ldw, n, lut, acc);
+}
+
+void depthwise_row_avx512(const uint8_t* in, const int64_t* offsets, const uint8_t* const* planes, int64_t taps,
+                          int32_t* out, int64_t count) {
+  __m512i raw_lo = _mm512_setzero_si512(), odd_lo = raw_lo, raw_hi = raw_lo, odd_hi = raw_lo;
+  for (int64_t tap = 0; tap < taps; ++tap) {
+    const __m512i idx = _mm512_loadu_si512(in + offsets[tap]);  // 64 output positions' inputs for this tap
+    const Quadrants quad = quadrants(idx);
+    const __m512i l = lookup(load_plane(planes[tap]), idx, quad), h = lookup(load_plane(planes[tap] + 256), idx, quad);
+    raw_lo = _mm512_add_epi16(raw_lo, l);
+    odd_lo = _mm512_add_epi16(odd_lo, _mm512_srli_epi16(l, 8));
+    raw_hi = _mm512_add_epi16(raw_hi, h);
+    odd_hi = _mm512_add_epi16(odd_hi, _mm512_srli_epi16(h, 8));
+  }
+  alignas(64) int32_t acc[kLanes] = {};
+  flush(raw_lo, odd_lo, raw_hi, odd_hi, taps, acc);
+  std::copy(acc, acc + count, out);
 }
 
 }  // namespace axnn::kernels::detail

@@ -54,6 +54,10 @@ void inner_portable(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, 
 // nonnegative: every packed byte >= 128 (post-ReLU activations): half the lookups.
 void inner_avx512(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, const int8_t* w, int64_t ldw,
                   int64_t n, const PreparedLut& lut, int32_t* acc, bool nonnegative);
+// Depthwise, stride 1: out[i] = sum over taps of lut[in[offsets[tap] + i]][w_tap] for i < count
+// (<= 64), planes[tap] = lut.planes(w_tap); reads 64 bytes at every in + offsets[tap]; taps <= 128.
+void depthwise_row_avx512(const uint8_t* in, const int64_t* offsets, const uint8_t* const* planes, int64_t taps,
+                          int32_t* out, int64_t count);
 // Whether every byte of packed[0, size) is >= 128 (every activation a >= 0).
 bool all_nonnegative(const uint8_t* packed, size_t size);
 bool cpu_has_avx512_vbmi();

@@ -79,6 +79,8 @@ TEST_P(KernelPaths, ConvEqualsReferenceForStridesDilationPaddingGroupsDepthwise)
   shapes.push_back(shape(3, 6, 14, 14, 16, 5, 1, 0, 1, 1));  // LeNet-like
   shapes.push_back(shape(2, 8, 17, 16, 8, 3, 1, 1, 1, 8));   // depthwise
   shapes.push_back(shape(1, 5, 9, 9, 5, 3, 2, 1, 1, 5));     // depthwise, stride 2
+  shapes.push_back(shape(2, 3, 7, 131, 3, 3, 1, 1, 1, 3));   // depthwise, rows of 64 + 64 + 3 outputs
+  shapes.push_back(shape(1, 4, 11, 70, 4, 5, 1, 4, 2, 4));   // depthwise 5x5, dilation 2, wide padding
   Conv2dShape rect = shape(1, 3, 20, 7, 4, 1, 1, 0, 1, 1);
   rect.kh = 3, rect.kw = 2, rect.pad_h = 1;                  // non-square kernel
   shapes.push_back(rect);
