@@ -1,5 +1,7 @@
 #include "multipliers/library_io.h"
 
+#include "separable.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -8,6 +10,7 @@
 #include "core/error.h"
 #include "inspect/inspect.h"
 #include "io/h5.h"
+#include "separable.h"
 
 namespace axnn::mult {
 namespace {
@@ -105,7 +108,7 @@ Multiplier read_multiplier(const H5::Group& root, const std::string& name) {
   return m;
 }
 
-const json kColumns = {"name", "signed", "power", "rel_power", "MAE", "WCE", "err_std", "EP%"};
+const json kColumns = {"name", "signed", "power", "rel_power", "MAE", "WCE", "err_std", "EP%", "separable"};
 
 }  // namespace
 
@@ -180,9 +183,10 @@ json library_table(const Library& library) {
     rows.push_back({m->name, m->is_signed ? "yes" : "no", fmt::format("{:.4g}", m->power),
                     fmt::format("{:.3f}", library.relative_power(*m)), fmt::format("{:.2f}", m->metrics.mae),
                     fmt::format("{:.0f}", m->metrics.wce), fmt::format("{:.2f}", m->metrics.error_std),
-                    fmt::format("{:.1f}", m->metrics.ep)});
-  return {{"title", fmt::format("library {} ({} multipliers, power in {}), cheapest first", library.name,
-                                library.multipliers.size(), library.exact().power_unit)},
+                    fmt::format("{:.1f}", m->metrics.ep), kernels::find_separable(m->lut.data()) ? "yes" : "no"});
+  return {{"title", fmt::format("library {} ({} multipliers, power in {}), cheapest first; separable: lut = fa(a) * fw(w), "
+                                "run as a float op on the CPU (docs/kernels.md)",
+                                library.name, library.multipliers.size(), library.exact().power_unit)},
           {"columns", kColumns},
           {"rows", rows}};
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "core/error.h"
 #include "cuda/lut_gemm_cuda.h"
 
@@ -23,6 +25,12 @@ Mode parse_mode(const std::string& name) {
     if (mode_name(m) == name) return m;
   throw UsageError(fmt::format("unknown layer mode '{}' (expected baseline, quant, noise or approx)", name));
 }
+
+namespace {
+std::atomic<bool> g_separable_fast_path{true};
+}  // namespace
+
+void set_separable_fast_path(bool on) { g_separable_fast_path = on; }
 
 Gradient parse_gradient(const std::string& name) {
   if (name == "ste") return Gradient::Ste;
@@ -82,6 +90,7 @@ const kernels::PreparedLut& ApproxLayer::prepared_lut() {
   if (!prepared_ || prepared_ptr_ != lut_.data_ptr() || prepared_version_ != lut_._version()) {
     torch::Tensor cpu = lut_.to(torch::kCPU).contiguous();  // a copy only when the table lives on a GPU
     prepared_.emplace(cpu.data_ptr<int32_t>());
+    separable_ = kernels::find_separable(cpu.data_ptr<int32_t>());
     prepared_ptr_ = lut_.data_ptr();
     prepared_version_ = static_cast<uint32_t>(lut_._version());
   }
@@ -94,6 +103,37 @@ const TableGradients& ApproxLayer::table_grads() {
     table_grads_version_ = static_cast<uint32_t>(lut_._version());
   }
   return table_grads_;
+}
+
+std::optional<torch::ScalarType> ApproxLayer::separable_dtype() {
+  if (!g_separable_fast_path) return std::nullopt;
+  prepared_lut();  // finds the maps when the table changed
+  if (!separable_ || separable_->fa[128] != 0) return std::nullopt;
+  const double bound = static_cast<double>(separable_->max_abs_product()) * static_cast<double>(fan_in());
+  if (bound < 16777216.0) return torch::kFloat;         // 2^24
+  if (bound < 9007199254740992.0) return torch::kDouble;  // 2^53
+  return std::nullopt;
+}
+
+std::string ApproxLayer::cpu_path() {
+  const auto dtype = separable_dtype();
+  return !dtype ? "table" : *dtype == torch::kFloat ? "separable (float)" : "separable (double)";
+}
+
+torch::Tensor ApproxLayer::separable_product(const Op& op, const torch::Tensor& xi, const torch::Tensor& wi) {
+  if (xi.is_cuda()) return {};
+  const auto found = separable_dtype();
+  if (!found) return {};
+  const auto dtype = *found;
+  auto mapped = [dtype](const std::array<int32_t, 256>& map, const torch::Tensor& v) {
+    const torch::Tensor src = v.contiguous();
+    torch::Tensor out = torch::empty(src.sizes(), torch::TensorOptions().dtype(dtype));
+    if (dtype == torch::kFloat) kernels::map_operands(src.data_ptr<int8_t>(), src.numel(), map, out.data_ptr<float>());
+    else kernels::map_operands(src.data_ptr<int8_t>(), src.numel(), map, out.data_ptr<double>());
+    return out;
+  };
+  torch::NoGradGuard no_grad;
+  return op(mapped(separable_->fa, xi), mapped(separable_->fw, wi)).to(torch::kFloat);
 }
 
 torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
@@ -134,7 +174,8 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
   if (m == Mode::Approx) {
     // int8 operands on the input's device: the CUDA kernels run where the data is (when built).
     const torch::Tensor xi = quantize_int8(x, s_a).contiguous(), wi = quantize_int8(weight, s_w).contiguous();
-    torch::Tensor acc = lut_op(xi, wi).to(x.device()).to(torch::kFloat);
+    torch::Tensor acc = separable_product(op, xi, wi);
+    if (!acc.defined()) acc = lut_op(xi, wi).to(x.device()).to(torch::kFloat);
     // The backward, without an exact forward: table (the table's own differences) or ste (the exact
     // op's gradients at the fake-quantized operands, as quant mode has them).
     const bool table = wants_grad && gradient_ == Gradient::Table;

@@ -9,12 +9,18 @@
 #include <string>
 
 #include "lut_gemm.h"
+#include "separable.h"
 #include "nn/quantize.h"
 #include "nn/table_gradient.h"
 
 namespace axnn::nn {
 
 enum class Mode : int64_t { Baseline = 0, Quant = 1, Noise = 2, Approx = 3 };
+
+// Approx mode on the CPU runs a separable table (kernels/separable.h: lut[a][w] = fa(a) * fw(w), e.g.
+// operand truncation or the exact product) as a float (or double) op on the mapped operands, exact
+// as long as every partial sum fits the format. On by default; tests turn it off to compare.
+void set_separable_fast_path(bool on);
 
 // The backward of approx mode: straight through the exact product (ste), or the table's own
 // differences (table, nn/table_gradient.h). A training setting, not saved with the module.
@@ -51,6 +57,9 @@ class ApproxLayer : public torch::nn::Module {
   const torch::Tensor& lut() const { return lut_; }
   const std::string& multiplier() const { return multiplier_; }
   const std::string& library() const { return library_; }
+  // How approx mode runs on the CPU with the current table: "table", "separable (float)" or
+  // "separable (double)" (see set_separable_fast_path).
+  std::string cpu_path();
 
   // Bias compensation (deploy): the table's expected error per output channel, in integer-product
   // units, taken out of the integer accumulator in approx mode. Empty: none.
@@ -99,6 +108,11 @@ class ApproxLayer : public torch::nn::Module {
                                                                  const torch::Tensor& wq) const = 0;
   const TableGradients& table_grads();
   const kernels::PreparedLut& prepared_lut();
+  // The layer's separable fast path: acc = op(fa(xi), fw(wi)) when the table is separable, a = 0 maps
+  // to 0 (padding) and fan_in * max|fa| * max|fw| fits float (2^24) or double (2^53) exactly;
+  // undefined otherwise.
+  torch::Tensor separable_product(const Op& op, const torch::Tensor& xi, const torch::Tensor& wi);
+  std::optional<torch::ScalarType> separable_dtype();
   // The table as int16 on the table's device, or undefined when an entry does not fit int16.
   torch::Tensor lut16();
   static bool on_cuda(const torch::Tensor& t);
@@ -110,6 +124,7 @@ class ApproxLayer : public torch::nn::Module {
   std::optional<kernels::PreparedLut> prepared_;
   const void* prepared_ptr_ = nullptr;
   uint32_t prepared_version_ = 0;
+  std::optional<kernels::SeparableMaps> separable_;  // found with the prepared table
   torch::Tensor lut16_;
   uint32_t lut16_version_ = 0;
   TableGradients table_grads_;

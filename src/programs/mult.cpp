@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/program.h"
+#include "separable.h"
 #include "config/spec.h"
 #include "core/error.h"
 #include "core/hash.h"
@@ -194,8 +195,13 @@ void run_show(const ShowOptions& o) {
   if (m->area) std::cout << fmt::format("  area {:.4g} {}", *m->area, m->area_unit);
   if (m->delay) std::cout << fmt::format("  delay {:.4g} {}", *m->delay, m->delay_unit);
   if (m->area || m->delay) std::cout << "\n";
-  std::cout << fmt::format("  MAE {:.3f}  WCE {:.0f}  MRE {:.3f}%  EP {:.2f}%  MSE {:.1f}  mean {:.3f}  std {:.3f}\n\n",
-                           e.mae, e.wce, e.mre, e.ep, e.mse, e.error_mean, e.error_std);
+  std::cout << fmt::format("  MAE {:.3f}  WCE {:.0f}  MRE {:.3f}%  EP {:.2f}%  MSE {:.1f}  mean {:.3f}  std {:.3f}\n", e.mae,
+                           e.wce, e.mre, e.ep, e.mse, e.error_mean, e.error_std);
+  const auto sep = kernels::find_separable(m->lut.data());
+  std::cout << (sep ? fmt::format("  separable: lut = fa(a) * fw(w), |fa| * |fw| <= {}; on the CPU a layer runs it as a float "
+                                  "(or double) op on the mapped operands, no table lookups\n\n",
+                                  sep->max_abs_product())
+                    : std::string("  not separable: the table kernels run it\n\n"));
   std::cout << mult::ascii_error_map(*m);
   if (!o.png.empty()) {
     mult::write_error_png(*m, o.png);

@@ -2,6 +2,8 @@
 //   BM_float/<shape>    LibTorch fp32 conv2d / mm
 //   BM_lut_ref/<shape>  the plain reference table kernel
 //   BM_lut/<shape>      the optimised CPU table kernel
+//   BM_separable/<shape> the separable fast path: operand truncation (otrunc2) as a float op on the
+//                       mapped operands, mapping included (what an ApproxLayer runs on the CPU)
 //   BM_lut/<shape>/<operands> with the activations of real layers: relu (post-ReLU, 0..127: a rounded
 //   Gaussian with std 40, negatives as 0) or signed (rounded Gaussian, std 30, clipped to +-127);
 //   weights are signed Gaussians in both.
@@ -22,6 +24,8 @@
 #include <thread>
 
 #include "lut_gemm.h"
+#include "multipliers/families.h"
+#include "separable.h"
 
 namespace {
 
@@ -100,6 +104,38 @@ void bm_conv_lut(benchmark::State& state, const Conv2dShape& s, bool reference, 
   set_counters(state, conv_lookups(s));
 }
 
+// otrunc2's maps.
+const SeparableMaps& separable_maps() {
+  static const SeparableMaps maps = [] {
+    axnn::mult::FamilyMember m;
+    m.family = "operand_truncation";
+    m.k = 2;
+    return *find_separable(axnn::mult::make_multiplier(m).lut.data());
+  }();
+  return maps;
+}
+
+torch::Tensor mapped(const std::array<int32_t, 256>& map, const std::vector<int8_t>& v, std::vector<int64_t> shape) {
+  torch::Tensor out = torch::empty(shape);
+  map_operands(v.data(), static_cast<int64_t>(v.size()), map, out.data_ptr<float>());
+  return out;
+}
+
+void bm_conv_separable(benchmark::State& state, const Conv2dShape& s) {
+  torch::NoGradGuard guard;
+  const auto& fa = separable_maps().fa;
+  const auto& fw = separable_maps().fw;
+  auto x = operands(static_cast<size_t>(s.n * s.c_in * s.h * s.w), 1);
+  auto w = operands(static_cast<size_t>(s.c_out * s.fan_in()), 2);
+  torch::Tensor wf = mapped(fw, w, {s.c_out, s.c_in / s.groups, s.kh, s.kw});
+  for (auto _ : state) {
+    torch::Tensor xf = mapped(fa, x, {s.n, s.c_in, s.h, s.w});
+    auto y = torch::conv2d(xf, wf, {}, {s.stride_h, s.stride_w}, {s.pad_h, s.pad_w}, {s.dil_h, s.dil_w}, s.groups);
+    benchmark::DoNotOptimize(y.data_ptr<float>());
+  }
+  set_counters(state, conv_lookups(s));
+}
+
 constexpr int64_t kGemm = 512;
 
 void bm_gemm_float(benchmark::State& state) {
@@ -152,6 +188,8 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("BM_lut_ref/" + name + "/signed").c_str(),
                                  [c](benchmark::State& s) { bm_conv_lut(s, c.shape, true, Operands::Signed); })
         ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    benchmark::RegisterBenchmark(("BM_separable/" + name).c_str(), [c](benchmark::State& s) { bm_conv_separable(s, c.shape); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
     for (auto [variant, kind] : variants)
       benchmark::RegisterBenchmark(("BM_lut/" + name + "/" + variant).c_str(),
                                    [c, kind = kind](benchmark::State& s) { bm_conv_lut(s, c.shape, false, kind); })

@@ -6,7 +6,8 @@ random interleaved order):
     python3 tests/benchmarks/ratios.py bench.json
 
 Per shape and operand variant: the median time of BM_float, BM_lut_ref and BM_lut with the spread
-of the repetitions ((max - min) / median), lut/float and ref/lut as ratios of medians, and the table
+of the repetitions ((max - min) / median), lut/float, ref/lut and separable/float (BM_separable, the
+separable fast path) as ratios of medians, and the table
 kernel's lookups per cycle per core (the context's clock, MHz, times the threads)."""
 import json
 import statistics
@@ -48,11 +49,13 @@ def rows(runs):
         flt = summary(reps[f"BM_float/{shape}"]) if f"BM_float/{shape}" in reps else None
         ref_name = f"BM_lut_ref/{shape}/signed"
         ref = summary(reps[ref_name]) if ref_name in reps else None
+        sep = summary(reps[f"BM_separable/{shape}"]) if f"BM_separable/{shape}" in reps else None
         out.append({"shape": shape, "operands": variant[0] if variant else "",
                     "float_ms": flt[0] if flt else float("nan"), "float_spread": flt[1] if flt else float("nan"),
                     "lut_ms": lut[0], "lut_spread": lut[1],
                     "lut_float": lut[0] / flt[0] if flt else float("nan"),
                     "ref_lut": ref[0] / lut[0] if ref else float("nan"),
+                    "separable_float": sep[0] / flt[0] if sep and flt else float("nan"),
                     "lookups_per_cycle_core": lut[2] / (hz * threads) if hz else float("nan"),
                     "repetitions": len(reps[name])})
     return out
@@ -64,11 +67,13 @@ def main(path):
     ctx = runs["context"]
     print(f"threads {ctx.get('threads')}, clock {ctx.get('mhz_per_cpu')} MHz, kernel {ctx.get('cpu_kernel_isa')}; "
           f"operands: {ctx.get('operands')}")
-    print("| shape | operands | float ms (spread) | lut ms (spread) | lut/float | ref/lut | lookups/cycle/core | reps |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| shape | operands | float ms (spread) | lut ms (spread) | lut/float | ref/lut | separable/float | "
+          "lookups/cycle/core | reps |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows(runs):
         print(f"| {r['shape']} | {r['operands']} | {r['float_ms']:.2f} ({r['float_spread']:.0%}) | "
               f"{r['lut_ms']:.2f} ({r['lut_spread']:.0%}) | {r['lut_float']:.2f} | {r['ref_lut']:.1f} | "
+              f"{r['separable_float']:.2f} | "
               f"{r['lookups_per_cycle_core']:.2f} | {r['repetitions']} |")
 
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "multipliers/families.h"
 
 namespace axnn::nn {
 namespace {
@@ -240,6 +241,60 @@ TEST(ApproxLayers, ModeNames) {
   EXPECT_EQ(parse_mode("noise"), Mode::Noise);
   EXPECT_EQ(mode_name(Mode::Approx), "approx");
   EXPECT_THROW(parse_mode("fast"), UsageError);
+}
+
+}  // namespace
+}  // namespace axnn::nn
+
+namespace axnn::nn {
+namespace {
+
+torch::Tensor family_table(const std::string& family, int k) {
+  mult::FamilyMember m;
+  m.family = family;
+  m.k = k;
+  return torch::tensor(mult::make_multiplier(m).lut, torch::kInt32).reshape({256, 256});
+}
+
+// The separable fast path (a float or double op on mapped operands) equals the table kernels bit for
+// bit, in every layer geometry, on the float and the double bound.
+TEST(SeparableFastPath, EqualsTheTableKernelsExactly) {
+  torch::manual_seed(12);
+  const torch::Tensor exact = family_table("exact", 0);
+  const std::vector<std::pair<std::string, torch::Tensor>> tables = {
+      {"otrunc3", family_table("operand_truncation", 3)}, {"drum4", family_table("drum", 4)},
+      {"exact", exact}, {"exact x 3000 (double)", exact * 3000}};
+  std::vector<std::pair<std::shared_ptr<ApproxLayer>, torch::Tensor>> layers = {
+      {ApproxConv2d(torch::nn::Conv2dOptions(4, 6, 3).padding(1)).ptr(), torch::randn({2, 4, 9, 7}) * 3},
+      {ApproxConv2d(torch::nn::Conv2dOptions(4, 6, 3).padding(2).stride(2).groups(2).dilation(2)).ptr(), torch::randn({3, 4, 9, 8})},
+      {ApproxConv2d(torch::nn::Conv2dOptions(5, 5, 3).padding(1).groups(5)).ptr(), torch::randn({2, 5, 6, 70})},
+      {ApproxLinear(37, 11).ptr(), torch::randn({5, 37}) * 3}};
+  for (auto& [layer, x] : layers) {
+    layer->eval();
+    layer->act_max().fill_(2.0);  // |x| > 2 saturates to +-127
+    layer->set_mode(Mode::Approx);
+    for (const auto& [name, lut] : tables) {
+      layer->set_lut(lut, name);
+      auto forward = [&, l = layer, in = x](bool fast) {
+        set_separable_fast_path(fast);
+        torch::NoGradGuard no_grad;
+        if (auto* lin = dynamic_cast<ApproxLinearImpl*>(l.get())) return lin->forward(in);
+        return dynamic_cast<ApproxConv2dImpl*>(l.get())->forward(in);
+      };
+      const torch::Tensor table = forward(false), fast = forward(true);
+      EXPECT_EQ(layer->cpu_path(), name.find("double") != std::string::npos ? "separable (double)" : "separable (float)");
+      set_separable_fast_path(false);
+      EXPECT_EQ(layer->cpu_path(), "table");
+      set_separable_fast_path(true);
+      EXPECT_TRUE(torch::equal(fast, table)) << name << " " << (fast - table).abs().max();
+    }
+  }
+}
+
+TEST(SeparableFastPath, NonSeparableTablesTakeTheTableKernels) {
+  ApproxLinear lin(8, 3);
+  lin->set_lut(family_table("truncated", 4), "trunc4");
+  EXPECT_EQ(lin->cpu_path(), "table");
 }
 
 }  // namespace
