@@ -19,7 +19,7 @@ struct LutBackwardArgs {
   int64_t ldg = 0;
   const float* da = nullptr;  // d lut / d a, 256 x 256
   const float* dw = nullptr;  // d lut / d w, 256 x 256
-  float* grad_a = nullptr;    // m x k, row stride ldga (written)
+  float* grad_a = nullptr;    // m x k, row stride ldga (written; null: not wanted)
   int64_t ldga = 0;
   float* grad_w = nullptr;    // n x k, row stride ldgw (written)
   int64_t ldgw = 0;

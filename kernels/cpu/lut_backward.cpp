@@ -43,12 +43,16 @@ void lut_gemm_backward(const LutBackwardArgs& p) {
       const float* g = p.grad + i * p.ldg;
       const float* da_row = p.da + a * 256;
       float* h = s.hist.data() + a * static_cast<int64_t>(n);
-      float acc = 0;
-      for (size_t j = 0; j < n; ++j) {
-        acc += g[j] * da_row[s.wcol[j]];
-        h[j] += g[j];
+      if (p.grad_a) {
+        float acc = 0;
+        for (size_t j = 0; j < n; ++j) {
+          acc += g[j] * da_row[s.wcol[j]];
+          h[j] += g[j];
+        }
+        p.grad_a[i * p.ldga + kk] = acc;
+      } else {
+        for (size_t j = 0; j < n; ++j) h[j] += g[j];
       }
-      p.grad_a[i * p.ldga + kk] = acc;
     }
     for (size_t j = 0; j < n; ++j) {
       float acc = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cstdlib>
 
 #include "core/error.h"
 #include "cuda/lut_gemm_cuda.h"
@@ -27,7 +28,12 @@ Mode parse_mode(const std::string& name) {
 }
 
 namespace {
-std::atomic<bool> g_separable_fast_path{true};
+// AXNN_SEPARABLE=0 turns the separable fast path off for a whole run (to compare speeds).
+bool separable_default() {
+  const char* v = std::getenv("AXNN_SEPARABLE");
+  return !(v && std::string(v) == "0");
+}
+std::atomic<bool> g_separable_fast_path{separable_default()};
 }  // namespace
 
 void set_separable_fast_path(bool on) { g_separable_fast_path = on; }
@@ -188,7 +194,9 @@ torch::Tensor ApproxLayer::forward_modes(const torch::Tensor& x, const torch::Te
     y = acc * (s_a * s_w_out).detach();
     if (wants_grad && !table) {
       const torch::Tensor xq = xi.to(x.dtype()) * s_a.detach(), wq = wi.to(weight.dtype()) * s_w.detach();
-      y = approx_product(x, weight, y, [this, xq, wq](const torch::Tensor& g) { return exact_backward(g, xq, wq); });
+      y = approx_product(x, weight, y, [this, xq, wq](const torch::Tensor& g, bool need_x, bool need_w) {
+        return exact_backward(g, xq, wq, need_x, need_w);
+      });
     }
   }
   return with_bias(y);
@@ -309,10 +317,10 @@ GemmView ApproxConv2dImpl::gemm_view(const torch::Tensor& x) const {
 }
 
 std::pair<torch::Tensor, torch::Tensor> ApproxConv2dImpl::exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
-                                                                         const torch::Tensor& wq) const {
+                                                                         const torch::Tensor& wq, bool need_x, bool need_w) const {
   const kernels::Conv2dShape s = shape_for(xq);
   auto [gx, gw, gb] = at::convolution_backward(g.contiguous(), xq, wq, std::nullopt, {s.stride_h, s.stride_w}, {s.pad_h, s.pad_w},
-                                               {s.dil_h, s.dil_w}, false, {0, 0}, s.groups, {true, true, false});
+                                               {s.dil_h, s.dil_w}, false, {0, 0}, s.groups, {need_x, need_w, false});
   return {gx, gw};
 }
 
@@ -361,10 +369,11 @@ GemmView ApproxLinearImpl::gemm_view(const torch::Tensor& x) const {
 }
 
 std::pair<torch::Tensor, torch::Tensor> ApproxLinearImpl::exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
-                                                                         const torch::Tensor& wq) const {
+                                                                         const torch::Tensor& wq, bool need_x, bool need_w) const {
   const int64_t k = options.in_features(), n = options.out_features();
   const torch::Tensor g2 = g.reshape({-1, n});
-  return {g2.matmul(wq).reshape(xq.sizes()), g2.t().matmul(xq.reshape({-1, k}))};
+  return {need_x ? g2.matmul(wq).reshape(xq.sizes()) : torch::Tensor(),
+          need_w ? g2.t().matmul(xq.reshape({-1, k})) : torch::Tensor()};
 }
 
 // ---- conversion ----

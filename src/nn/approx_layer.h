@@ -105,7 +105,7 @@ class ApproxLayer : public torch::nn::Module {
   // The exact op's gradients at fake-quantized operands xq, wq for d loss / d y = g (straight-through
   // backward of approx mode, without its forward).
   virtual std::pair<torch::Tensor, torch::Tensor> exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
-                                                                 const torch::Tensor& wq) const = 0;
+                                                                 const torch::Tensor& wq, bool need_x, bool need_w) const = 0;
   const TableGradients& table_grads();
   const kernels::PreparedLut& prepared_lut();
   // The layer's separable fast path: acc = op(fa(xi), fw(wi)) when the table is separable, a = 0 maps
@@ -147,7 +147,7 @@ class ApproxConv2dImpl : public ApproxLayer {
   RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const override;
   GemmView gemm_view(const torch::Tensor& x) const override;
   std::pair<torch::Tensor, torch::Tensor> exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
-                                                         const torch::Tensor& wq) const override;
+                                                         const torch::Tensor& wq, bool need_x, bool need_w) const override;
 
   torch::nn::Conv2dOptions options;
   torch::Tensor weight, bias;
@@ -168,7 +168,7 @@ class ApproxLinearImpl : public ApproxLayer {
   RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const override;
   GemmView gemm_view(const torch::Tensor& x) const override;
   std::pair<torch::Tensor, torch::Tensor> exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
-                                                         const torch::Tensor& wq) const override;
+                                                         const torch::Tensor& wq, bool need_x, bool need_w) const override;
 
   torch::nn::LinearOptions options;
   torch::Tensor weight, bias;

@@ -22,16 +22,17 @@ TableGradients table_gradients(const torch::Tensor& lut) {
 }
 
 std::pair<torch::Tensor, torch::Tensor> table_backward(const torch::Tensor& rows, const torch::Tensor& weights,
-                                                       const torch::Tensor& grad, const TableGradients& t) {
+                                                       const torch::Tensor& grad, const TableGradients& t, bool need_rows) {
   if (grad.is_cuda()) return table_backward_gather(rows, weights, grad, t);
   torch::NoGradGuard no_grad;
   const torch::Tensor a = rows.contiguous(), w = weights.contiguous(), g = grad.to(torch::kFloat).contiguous();
   const torch::Tensor da = t.da.cpu().contiguous(), dw = t.dw.cpu().contiguous();
   const int64_t groups = a.size(0), m = a.size(1), k = a.size(2), n = w.size(1);
-  torch::Tensor grad_rows = torch::empty({groups, m, k}, torch::kFloat), grad_w = torch::empty({groups, n, k}, torch::kFloat);
+  torch::Tensor grad_rows = need_rows ? torch::empty({groups, m, k}, torch::kFloat) : torch::Tensor();
+  torch::Tensor grad_w = torch::empty({groups, n, k}, torch::kFloat);
   for (int64_t i = 0; i < groups; ++i)
     kernels::lut_gemm_backward({m, n, k, a[i].data_ptr<int8_t>(), k, w[i].data_ptr<int8_t>(), k, g[i].data_ptr<float>(), n,
-                                da.data_ptr<float>(), dw.data_ptr<float>(), grad_rows[i].data_ptr<float>(), k,
+                                da.data_ptr<float>(), dw.data_ptr<float>(), need_rows ? grad_rows[i].data_ptr<float>() : nullptr, k,
                                 grad_w[i].data_ptr<float>(), k});
   return {grad_rows, grad_w};
 }
@@ -80,7 +81,7 @@ class ApproxProduct : public torch::autograd::Function<ApproxProduct> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_out) {
     auto h = c10::static_intrusive_pointer_cast<BackwardHolder>(ctx->saved_data["backward"].toCapsule());
-    auto [gx, gw] = h->backward(grad_out[0]);
+    auto [gx, gw] = h->backward(grad_out[0], ctx->needs_input_grad(0), ctx->needs_input_grad(1));
     return {gx, gw, torch::Tensor(), torch::Tensor()};
   }
 };
@@ -98,12 +99,12 @@ torch::Tensor table_product(const torch::Tensor& x, const torch::Tensor& weight,
                             const torch::Tensor& xi, const torch::Tensor& wi, const torch::Tensor& s_a,
                             const torch::Tensor& s_w, const TableGradients& t, const GemmView& view) {
   const torch::Tensor a = xi.detach(), w = wi.detach(), sa = s_a.detach().to(x.device()), sw = s_w.detach().to(x.device());
-  return approx_product(x, weight, acc, [=](const torch::Tensor& grad_acc) {
+  return approx_product(x, weight, acc, [=](const torch::Tensor& grad_acc, bool need_x, bool) {
     const torch::Tensor rows = view.rows(a);
     // Weights are [C_out, ...] with the groups' channels in order: [G, C_out / G, K].
-    auto [grad_rows, grad_w] = table_backward(rows, w.reshape({rows.size(0), -1, rows.size(2)}), view.out_rows(grad_acc), t);
+    auto [grad_rows, grad_w] = table_backward(rows, w.reshape({rows.size(0), -1, rows.size(2)}), view.out_rows(grad_acc), t, need_x);
     // a = x / s_a and w = weight / s_w (straight-through rounding): chain by 1 / scale.
-    return std::pair{view.input_grad(grad_rows) / sa, grad_w.reshape(w.sizes()) / sw};
+    return std::pair{need_x ? view.input_grad(grad_rows) / sa : torch::Tensor(), grad_w.reshape(w.sizes()) / sw};
   });
 }
 

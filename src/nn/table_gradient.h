@@ -23,7 +23,8 @@ TableGradients table_gradients(const torch::Tensor& lut);
 // d loss / d weights (float [G, C, K]), in integer-operand units. On the CPU the kernel of
 // kernels/lut_backward.h; on a GPU table_backward_gather.
 std::pair<torch::Tensor, torch::Tensor> table_backward(const torch::Tensor& rows, const torch::Tensor& weights,
-                                                       const torch::Tensor& grad, const TableGradients& t);
+                                                       const torch::Tensor& grad, const TableGradients& t,
+                                                       bool need_rows = true);
 // The same with torch ops on any device: gathers the differences in [rows, C, K] blocks of about 4 M
 // entries.
 std::pair<torch::Tensor, torch::Tensor> table_backward_gather(const torch::Tensor& rows, const torch::Tensor& weights,
@@ -36,8 +37,10 @@ struct GemmView {
   std::function<torch::Tensor(const torch::Tensor&)> input_grad;    // [G, R, K] -> the input's shape
 };
 
-// d loss / d x and d loss / d weight from d loss / d (the product's result).
-using ProductBackward = std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor& grad)>;
+// d loss / d x and d loss / d weight from d loss / d (the product's result); each only when asked
+// (need_x, need_w; an input that needs none may get an undefined tensor).
+using ProductBackward =
+    std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor& grad, bool need_x, bool need_w)>;
 
 // `value` (a result computed without autograd, e.g. through the table kernels) as a differentiable
 // function of x and weight whose gradients `backward` gives: approx mode's backward without an

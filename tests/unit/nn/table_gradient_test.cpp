@@ -131,6 +131,10 @@ void expect_table_grad_equals_ste(Layer layer, const torch::Tensor& x_in) {
   auto [x_table, w_table] = grads(Gradient::Table);
   EXPECT_TRUE(torch::allclose(x_table, x_ste, 1e-4, 1e-4)) << (x_table - x_ste).abs().max();
   EXPECT_TRUE(torch::allclose(w_table, w_ste, 1e-4, 1e-3)) << (w_table - w_ste).abs().max();
+  // A first layer (input without grad) skips the input gradient; the weight's must not change.
+  layer->zero_grad();
+  (layer->forward(x_in) * g).sum().backward();
+  EXPECT_TRUE(torch::allclose(layer->weight.grad(), w_table, 1e-5, 1e-5));
 }
 
 TEST(TableGradientLayers, ExactTableMatchesStraightThroughOnConvAndLinear) {
@@ -168,6 +172,10 @@ void expect_ste_equals_quant_mode(Layer layer, const torch::Tensor& x_in) {
   EXPECT_TRUE(torch::allclose(xa, xq, 1e-5, 1e-5)) << (xa - xq).abs().max();
   EXPECT_TRUE(torch::allclose(wa, wq, 1e-4, 1e-4)) << (wa - wq).abs().max();
   EXPECT_TRUE(torch::allclose(ba, bq));
+  // Input without grad (a first layer): only the weight's gradient is computed, and it is the same.
+  layer->zero_grad();
+  (layer->forward(x_in) * g).sum().backward();
+  EXPECT_TRUE(torch::allclose(layer->weight.grad(), wa, 1e-5, 1e-5));
 }
 
 TEST(StraightThroughLayers, ApproxModeBackwardEqualsQuantModeWithoutAnExactForward) {
