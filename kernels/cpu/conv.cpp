@@ -7,9 +7,9 @@
 
 #include <tbb/parallel_for.h>
 
-#include "cpu/depthwise.h"
-#include "cpu/gemm_core.h"
-#include "lut_gemm.h"
+#include "kernels/cpu/depthwise.h"
+#include "kernels/cpu/gemm_core.h"
+#include "kernels/lut_gemm.h"
 
 namespace axnn::kernels {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <vector>
 
-#include "cpu/depthwise.h"
-#include "cpu/gemm_core.h"
+#include "kernels/cpu/depthwise.h"
+#include "kernels/cpu/gemm_core.h"
 
 namespace axnn::kernels::detail {
 

@@ -1,7 +1,7 @@
 // The dedicated depthwise path of lut_conv2d.
 #pragma once
 
-#include "lut_gemm.h"
+#include "kernels/lut_gemm.h"
 
 namespace axnn::kernels::detail {
 

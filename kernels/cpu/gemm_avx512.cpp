@@ -19,7 +19,7 @@
 #include <algorithm>
 
 
-#include "cpu/gemm_core.h"
+#include "kernels/cpu/gemm_core.h"
 
 namespace axnn::kernels::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "cpu/gemm_core.h"
+#include "kernels/cpu/gemm_core.h"
 
 #include <atomic>
 #include <vector>

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "lut_gemm.h"
+#include "kernels/lut_gemm.h"
 
 namespace axnn::kernels::detail {
 

@@ -1,4 +1,4 @@
-#include "lut_backward.h"
+#include "kernels/lut_backward.h"
 
 #include <vector>
 

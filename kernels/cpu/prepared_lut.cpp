@@ -1,6 +1,6 @@
 #include <limits>
 
-#include "lut_gemm.h"
+#include "kernels/lut_gemm.h"
 
 namespace axnn::kernels {
 

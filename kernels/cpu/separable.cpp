@@ -1,4 +1,4 @@
-#include "separable.h"
+#include "kernels/separable.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -4,17 +4,11 @@
 // Every output is summed in k order by one thread: bit-exact with the CPU reference.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <stdexcept>
-#include <string>
 
-#include "cuda/lut_gemm_cuda.h"
-
-#define AXNN_CUDA_CHECK(expr)                                                                           \
-  do {                                                                                                  \
-    cudaError_t err_ = (expr);                                                                          \
-    if (err_ != cudaSuccess)                                                                            \
-      throw std::runtime_error(std::string("CUDA error: ") + cudaGetErrorString(err_) + " in " #expr); \
-  } while (0)
+#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/lut_gemm_cuda.h"
 
 namespace axnn::kernels {
 namespace {

@@ -1,8 +1,11 @@
-// CUDA table kernels (device pointers, explicit stream). Only C++ declarations: no CUDA headers, so
-// code built without nvcc can include it; calling them in such a build throws.
+// CUDA table kernels (device pointers, explicit stream): the counterparts of lut_gemm.h's CPU entries,
+// same names with _cuda. Only C++ declarations: no CUDA headers, so code built without nvcc can
+// include it; calling them in such a build throws (cuda/stub.cpp).
 #pragma once
 
-#include "lut_gemm.h"
+#include <cstddef>
+
+#include "kernels/lut_gemm.h"
 
 namespace axnn::kernels {
 
@@ -20,5 +23,21 @@ void lut_gemm_cuda(const LutGemmArgs& args, const int16_t* lut16, void* stream);
 // channel's weights in shared memory. Padding passes through the multiplier as a = 0.
 void lut_depthwise_cuda(const Conv2dShape& shape, const int8_t* x, const int8_t* w, const int32_t* lut, int32_t* y,
                         void* stream);
+
+// A table on the device: the int32 table, and its int16 copy when every entry fits (nullptr if not;
+// the kernels then read the int32 table through the read-only cache).
+struct CudaLut {
+  const int32_t* lut = nullptr;
+  const int16_t* lut16 = nullptr;
+};
+
+// Device bytes lut_conv2d_cuda needs as workspace for shape s (0 for depthwise shapes).
+size_t lut_conv2d_cuda_workspace(const Conv2dShape& s);
+
+// Same contract as lut_conv2d on device memory (x NCHW int8, w [c_out][c_in / groups][kh][kw] int8,
+// y NCHW int32): depthwise shapes take lut_depthwise_cuda, the others im2col into `workspace` and one
+// table GEMM per group. All launches on `stream`.
+void lut_conv2d_cuda(const Conv2dShape& s, const int8_t* x, const int8_t* w, const CudaLut& lut, int32_t* y,
+                     void* workspace, void* stream);
 
 }  // namespace axnn::kernels

@@ -1,7 +1,5 @@
 #include "multipliers/library_io.h"
 
-#include "separable.h"
-
 #include <algorithm>
 #include <cmath>
 
@@ -10,7 +8,7 @@
 #include "core/error.h"
 #include "inspect/inspect.h"
 #include "io/h5.h"
-#include "separable.h"
+#include "kernels/separable.h"
 
 namespace axnn::mult {
 namespace {

@@ -6,7 +6,6 @@
 #include <cstdlib>
 
 #include "core/error.h"
-#include "cuda/lut_gemm_cuda.h"
 
 namespace axnn::nn {
 namespace F = torch::nn::functional;
@@ -78,8 +77,6 @@ void ApproxLayer::set_lut(const torch::Tensor& lut, const std::string& multiplie
   multiplier_ = multiplier;
   library_ = library;
 }
-
-bool ApproxLayer::on_cuda(const torch::Tensor& t) { return t.is_cuda() && kernels::cuda_kernels_built(); }
 
 torch::Tensor ApproxLayer::lut16() {
   // The int16 copy the CUDA GEMM keeps in shared memory; undefined when the table does not fit.
@@ -240,42 +237,8 @@ torch::Tensor ApproxConv2dImpl::forward(const torch::Tensor& x) {
                                 .dilation(options.dilation())
                                 .groups(options.groups()));
   };
-  auto lut_op = [&](const torch::Tensor& xi, const torch::Tensor& wi) {
-    if (on_cuda(xi)) return lut_conv2d_cuda(s, xi, wi);
-    torch::Tensor xc = xi.cpu(), wc = wi.cpu();
-    torch::Tensor y = torch::empty({s.n, s.c_out, s.out_h(), s.out_w()}, torch::kInt32);
-    kernels::lut_conv2d(s, xc.data_ptr<int8_t>(), wc.data_ptr<int8_t>(), prepared_lut(), y.data_ptr<int32_t>());
-    return y;
-  };
+  auto lut_op = [&](const torch::Tensor& xi, const torch::Tensor& wi) { return table_conv2d(s, xi, wi); };
   return forward_modes(x, weight, bias, op, lut_op);
-}
-
-torch::Tensor ApproxConv2dImpl::lut_conv2d_cuda(const kernels::Conv2dShape& s, const torch::Tensor& xi,
-                                                const torch::Tensor& wi) {
-  torch::Tensor y = torch::empty({s.n, s.c_out, s.out_h(), s.out_w()}, xi.options().dtype(torch::kInt32));
-  torch::Tensor table = lut().to(xi.device()).contiguous();
-  if (s.depthwise()) {
-    kernels::lut_depthwise_cuda(s, xi.data_ptr<int8_t>(), wi.data_ptr<int8_t>(), table.data_ptr<int32_t>(),
-                                y.data_ptr<int32_t>(), nullptr);
-    return y;
-  }
-  // im2col on the GPU (padding as a = 0), then one table GEMM per group.
-  const int64_t g = s.groups, kg = fan_in(), cout_g = s.c_out / g, positions = s.out_h() * s.out_w();
-  torch::Tensor cols = F::unfold(xi.to(torch::kFloat), F::UnfoldFuncOptions({s.kh, s.kw})
-                                                           .dilation({s.dil_h, s.dil_w})
-                                                           .padding({s.pad_h, s.pad_w})
-                                                           .stride({s.stride_h, s.stride_w}));
-  torch::Tensor rows = cols.reshape({s.n, g, kg, positions}).permute({1, 0, 3, 2}).to(torch::kInt8).contiguous();
-  torch::Tensor w = wi.reshape({g, cout_g, kg}).contiguous();
-  torch::Tensor out = torch::empty({g, s.n * positions, cout_g}, y.options());
-  torch::Tensor t16 = lut16();
-  for (int64_t i = 0; i < g; ++i) {
-    kernels::LutGemmArgs a{s.n * positions, cout_g, kg, rows[i].data_ptr<int8_t>(), kg, w[i].data_ptr<int8_t>(), kg,
-                           table.data_ptr<int32_t>(), out[i].data_ptr<int32_t>(), cout_g};
-    kernels::lut_gemm_cuda(a, t16.defined() ? t16.data_ptr<int16_t>() : nullptr, nullptr);
-  }
-  // [g, N * L, cout_g] -> [N, g * cout_g, L]
-  return out.reshape({g, s.n, positions, cout_g}).permute({1, 0, 3, 2}).reshape({s.n, s.c_out, s.out_h(), s.out_w()});
 }
 
 RecordedOperands ApproxConv2dImpl::record(const torch::Tensor& xi, const torch::Tensor& wi) const {
@@ -334,22 +297,7 @@ ApproxLinearImpl::ApproxLinearImpl(torch::nn::LinearOptions o) : options(std::mo
 
 torch::Tensor ApproxLinearImpl::forward(const torch::Tensor& x) {
   auto op = [](const torch::Tensor& in, const torch::Tensor& w) { return F::linear(in, w); };
-  auto lut_op = [&](const torch::Tensor& xi, const torch::Tensor& wi) {
-    const int64_t m = xi.size(0), n = wi.size(0), k = wi.size(1);
-    if (on_cuda(xi)) {
-      torch::Tensor y = torch::empty({m, n}, xi.options().dtype(torch::kInt32));
-      torch::Tensor table = lut().to(xi.device()).contiguous(), t16 = lut16();
-      kernels::lut_gemm_cuda({m, n, k, xi.data_ptr<int8_t>(), k, wi.data_ptr<int8_t>(), k, table.data_ptr<int32_t>(),
-                              y.data_ptr<int32_t>(), n},
-                             t16.defined() ? t16.data_ptr<int16_t>() : nullptr, nullptr);
-      return y;
-    }
-    torch::Tensor xc = xi.cpu(), wc = wi.cpu();
-    torch::Tensor y = torch::empty({m, n}, torch::kInt32);
-    kernels::lut_gemm({m, n, k, xc.data_ptr<int8_t>(), k, wc.data_ptr<int8_t>(), k, nullptr, y.data_ptr<int32_t>(), n},
-                      prepared_lut());
-    return y;
-  };
+  auto lut_op = [&](const torch::Tensor& xi, const torch::Tensor& wi) { return table_gemm(xi, wi); };
   return forward_modes(x, weight, bias, op, lut_op);
 }
 

@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "lut_gemm.h"
-#include "separable.h"
+#include "kernels/lut_gemm.h"
+#include "kernels/separable.h"
 #include "nn/quantize.h"
 #include "nn/table_gradient.h"
 
@@ -115,7 +115,11 @@ class ApproxLayer : public torch::nn::Module {
   std::optional<torch::ScalarType> separable_dtype();
   // The table as int16 on the table's device, or undefined when an entry does not fit int16.
   torch::Tensor lut16();
-  static bool on_cuda(const torch::Tensor& t);
+  // The integer table products on the operands' device (nn/table_dispatch.cpp: the one place that
+  // picks CPU or CUDA kernels). Conv: NCHW int8 x, weights int8, NCHW int32 out; GEMM: x [m, k],
+  // weights [n, k], out [m, n].
+  torch::Tensor table_conv2d(const kernels::Conv2dShape& s, const torch::Tensor& xi, const torch::Tensor& wi);
+  torch::Tensor table_gemm(const torch::Tensor& xi, const torch::Tensor& wi);
 
  private:
   torch::Tensor mode_, act_max_, sigma_, mu_, lut_, error_offset_;
@@ -125,6 +129,7 @@ class ApproxLayer : public torch::nn::Module {
   const void* prepared_ptr_ = nullptr;
   uint32_t prepared_version_ = 0;
   std::optional<kernels::SeparableMaps> separable_;  // found with the prepared table
+  std::pair<torch::Tensor, torch::Tensor> device_tables(const torch::Tensor& on);
   torch::Tensor lut16_;
   uint32_t lut16_version_ = 0;
   TableGradients table_grads_;
@@ -153,7 +158,6 @@ class ApproxConv2dImpl : public ApproxLayer {
   torch::Tensor weight, bias;
 
  private:
-  torch::Tensor lut_conv2d_cuda(const kernels::Conv2dShape& s, const torch::Tensor& xi, const torch::Tensor& wi);
   int64_t out_hw_ = 0;
 };
 TORCH_MODULE(ApproxConv2d);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "lut_backward.h"
+#include "kernels/lut_backward.h"
 
 namespace axnn::nn {
 

@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/program.h"
-#include "separable.h"
+#include "kernels/separable.h"
 #include "config/spec.h"
 #include "core/error.h"
 #include "core/hash.h"

@@ -23,9 +23,9 @@
 #include <string>
 #include <thread>
 
-#include "lut_gemm.h"
+#include "kernels/lut_gemm.h"
 #include "multipliers/families.h"
-#include "separable.h"
+#include "kernels/separable.h"
 
 namespace {
 

@@ -3,10 +3,11 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
-#include "cuda/lut_gemm_cuda.h"
+#include "kernels/cuda/lut_gemm_cuda.h"
 
 namespace axnn::kernels {
 namespace {
@@ -79,6 +80,46 @@ TEST(LutCuda, DepthwiseEqualsReference) {
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   EXPECT_EQ(to_host(dy, want.size()), want);
   cudaFree(dx), cudaFree(dw), cudaFree(dlut), cudaFree(dy);
+}
+
+// The conv entry (im2col + per-group GEMM + scatter, depthwise through its own kernel) on a stream of
+// its own, against the CPU reference: grouped, strided, dilated, padded, odd sizes.
+TEST(LutCuda, ConvEqualsReferenceOnAStream) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int32_t> d(-32768, 32767);
+  std::vector<int32_t> lut(65536);
+  for (auto& x : lut) x = d(rng);
+  std::vector<int16_t> lut16(lut.begin(), lut.end());
+  cudaStream_t stream = nullptr;
+  ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
+  Conv2dShape plain, grouped, depthwise;
+  plain.n = 2, plain.c_in = 3, plain.h = 11, plain.w = 9, plain.c_out = 7, plain.kh = plain.kw = 3, plain.pad_h = 1;
+  grouped.n = 3, grouped.c_in = 6, grouped.h = 13, grouped.w = 10, grouped.c_out = 9, grouped.kh = 3, grouped.kw = 2;
+  grouped.groups = 3, grouped.stride_h = 2, grouped.dil_w = 2, grouped.pad_h = grouped.pad_w = 2;
+  depthwise.n = 2, depthwise.c_in = depthwise.c_out = depthwise.groups = 5, depthwise.h = depthwise.w = 8;
+  depthwise.kh = depthwise.kw = 3, depthwise.pad_h = depthwise.pad_w = 1;
+  int32_t* dlut = to_device(lut);
+  int16_t* dlut16 = to_device(lut16);
+  for (const Conv2dShape& s : {plain, grouped, depthwise}) {
+    auto x = random_bytes(static_cast<size_t>(s.n * s.c_in * s.h * s.w), rng);
+    auto w = random_bytes(static_cast<size_t>(s.c_out * s.fan_in()), rng);
+    std::vector<int32_t> want(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w()));
+    lut_conv2d_reference(s, x.data(), w.data(), lut.data(), want.data());
+    int8_t *dx = to_device(x), *dw = to_device(w);
+    int32_t* dy = nullptr;
+    void* workspace = nullptr;
+    ASSERT_EQ(cudaMalloc(&dy, want.size() * sizeof(int32_t)), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&workspace, std::max<size_t>(lut_conv2d_cuda_workspace(s), 1)), cudaSuccess);
+    for (bool shared : {true, false}) {
+      lut_conv2d_cuda(s, dx, dw, {dlut, shared ? dlut16 : nullptr}, dy, workspace, stream);
+      ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+      EXPECT_EQ(to_host(dy, want.size()), want) << "groups " << s.groups << " shared=" << shared;
+    }
+    cudaFree(dx), cudaFree(dw), cudaFree(dy), cudaFree(workspace);
+  }
+  cudaFree(dlut), cudaFree(dlut16);
+  cudaStreamDestroy(stream);
 }
 
 }  // namespace

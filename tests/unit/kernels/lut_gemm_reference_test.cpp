@@ -1,4 +1,4 @@
-#include "lut_gemm.h"
+#include "kernels/lut_gemm.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "lut_gemm.h"
+#include "kernels/lut_gemm.h"
 
 namespace axnn::kernels {
 namespace {

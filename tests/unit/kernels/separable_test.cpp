@@ -1,6 +1,6 @@
 // Separable tables are found exactly: operand truncation, DRUM and the exact product are; truncated
 // products, Mitchell and any single changed entry are not.
-#include "separable.h"
+#include "kernels/separable.h"
 
 #include <gtest/gtest.h>
 

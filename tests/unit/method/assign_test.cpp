@@ -105,8 +105,10 @@ TEST(Assign, BestUnderBudgetAreTheKCheapestParetoAssignmentsWithinIt) {
       EXPECT_DOUBLE_EQ(e, c[i].energy);
       EXPECT_DOUBLE_EQ(cost, c[i].cost);
       EXPECT_LE(e, budget);
-      if (i > 0) EXPECT_GT(c[i].cost, c[i - 1].cost);
-      if (i > 0) EXPECT_LT(c[i].energy, c[i - 1].energy);
+      if (i > 0) {
+        EXPECT_GT(c[i].cost, c[i - 1].cost);
+        EXPECT_LT(c[i].energy, c[i - 1].energy);
+      }
     }
     // Every front point within the budget is among them, up to k.
     size_t within = 0;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
-#include "lut_backward.h"
+#include "kernels/lut_backward.h"
 #include "nn/approx_layer.h"
 
 namespace axnn::nn {
