@@ -12,8 +12,10 @@
 // 2^16 for at most 256 k. The high plane is biased by +128 (unsigned), corrected at the flush.
 //
 // Post-ReLU blocks (every activation >= 0, so every index byte >= 128) need only the upper two
-// quadrants of each plane: two vpermb per plane instead of four, and half the table loads. The
-// driver detects such blocks after packing, so the path is exact by construction.
+// quadrants of each plane: two vpermb per plane instead of four, and half the table loads. Core
+// blocks (|a| <= 63, bytes in [64, 192)) need only the middle two, the same saving; the driver takes
+// a block's few outliers out before and corrects them after. Both are decided after packing, so the
+// paths are exact by construction.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -74,13 +76,14 @@ inline void flush(__m512i raw_lo, __m512i odd_lo, __m512i raw_hi, __m512i odd_hi
   }
 }
 
-// The upper two quadrants only (index bit 7 set in every lane).
-inline __m512i lookup_upper(__m512i t2, __m512i t3, __m512i idx, __mmask64 b6) {
-  return _mm512_mask_permutexvar_epi8(_mm512_permutexvar_epi8(idx, t2), b6, idx, t3);
+// Two adjacent quadrants: `low` where the mask is clear, `high` where it is set (Upper: quadrants 2
+// and 3 by index bit 6; Core: quadrants 1 and 2 by bit 7).
+inline __m512i lookup_two(__m512i low, __m512i high, __m512i idx, __mmask64 high_lanes) {
+  return _mm512_mask_permutexvar_epi8(_mm512_permutexvar_epi8(idx, low), high_lanes, idx, high);
 }
 
-// One chunk of at most 256 k for `V` vectors of 64 rows; Upper: every index byte >= 128.
-template <int V, bool Upper>
+// One chunk of at most 256 k for `V` vectors of 64 rows, looking up the quadrants `Range` allows.
+template <int V, IndexRange Range>
 void chunk(const uint8_t* packed, int64_t ld, int64_t k0, int64_t kc, const int8_t* w, int64_t ldw, int64_t n,
            const PreparedLut& lut, int32_t* acc) {
   for (int64_t j = 0; j < n; ++j) {
@@ -91,18 +94,20 @@ void chunk(const uint8_t* packed, int64_t ld, int64_t k0, int64_t kc, const int8
       const uint8_t* planes = lut.planes(wj[q]);
       const uint8_t* idx_row = packed + q * ld;
       Plane plo, phi;
-      if constexpr (Upper) {
-        plo.t2 = _mm512_loadu_si512(planes + 128), plo.t3 = _mm512_loadu_si512(planes + 192);
-        phi.t2 = _mm512_loadu_si512(planes + 384), phi.t3 = _mm512_loadu_si512(planes + 448);
-      } else {
+      if constexpr (Range == IndexRange::Full) {
         plo = load_plane(planes), phi = load_plane(planes + 256);
+      } else {
+        constexpr int first = Range == IndexRange::Upper ? 128 : 64;  // byte offset of the lower quadrant
+        plo.t0 = _mm512_loadu_si512(planes + first), plo.t1 = _mm512_loadu_si512(planes + first + 64);
+        phi.t0 = _mm512_loadu_si512(planes + 256 + first), phi.t1 = _mm512_loadu_si512(planes + 256 + first + 64);
       }
       for (int v = 0; v < V; ++v) {
         const __m512i idx = _mm512_loadu_si512(idx_row + v * kLanes);
         __m512i l, h;
-        if constexpr (Upper) {
-          const __mmask64 b6 = _mm512_movepi8_mask(_mm512_add_epi8(idx, idx));
-          l = lookup_upper(plo.t2, plo.t3, idx, b6), h = lookup_upper(phi.t2, phi.t3, idx, b6);
+        if constexpr (Range != IndexRange::Full) {
+          const __mmask64 high = Range == IndexRange::Upper ? _mm512_movepi8_mask(_mm512_add_epi8(idx, idx))
+                                                            : _mm512_movepi8_mask(idx);
+          l = lookup_two(plo.t0, plo.t1, idx, high), h = lookup_two(phi.t0, phi.t1, idx, high);
         } else {
           const Quadrants quad = quadrants(idx);
           l = lookup(plo, idx, quad), h = lookup(phi, idx, quad);
@@ -117,7 +122,7 @@ void chunk(const uint8_t* packed, int64_t ld, int64_t k0, int64_t kc, const int8
   }
 }
 
-template <bool Upper>
+template <IndexRange Range>
 void blocks(const uint8_t* packed, int64_t ld, int64_t k, const int8_t* w, int64_t ldw, int64_t n, const PreparedLut& lut,
             int32_t* acc) {
   const int64_t vectors = ld / kLanes;
@@ -127,9 +132,9 @@ void blocks(const uint8_t* packed, int64_t ld, int64_t k, const int8_t* w, int64
       const uint8_t* pv = packed + v0 * kLanes;
       int32_t* av = acc + v0 * kLanes;
       switch (std::min<int64_t>(vectors - v0, kBlockVectors)) {
-        case 3: chunk<3, Upper>(pv, ld, k0, kc, w, ldw, n, lut, av); v0 += 3; break;
-        case 2: chunk<2, Upper>(pv, ld, k0, kc, w, ldw, n, lut, av); v0 += 2; break;
-        default: chunk<1, Upper>(pv, ld, k0, kc, w, ldw, n, lut, av); v0 += 1; break;
+        case 3: chunk<3, Range>(pv, ld, k0, kc, w, ldw, n, lut, av); v0 += 3; break;
+        case 2: chunk<2, Range>(pv, ld, k0, kc, w, ldw, n, lut, av); v0 += 2; break;
+        default: chunk<1, Range>(pv, ld, k0, kc, w, ldw, n, lut, av); v0 += 1; break;
       }
     }
   }
@@ -138,10 +143,13 @@ void blocks(const uint8_t* packed, int64_t ld, int64_t k, const int8_t* w, int64
 }  // namespace
 
 void inner_avx512(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, const int8_t* w, int64_t ldw, int64_t n,
-                  const PreparedLut& lut, int32_t* acc, bool nonnegative) {
+                  const PreparedLut& lut, int32_t* acc, IndexRange range) {
   (void)rows;  // every lane of the padded block is computed; unused lanes hold a = 0
-  if (nonnegative) blocks<true>(packed, ld, k, w, ldw, n, lut, acc);
-  else blocks<false>(packed, ld, k, w, ldw, n, lut, acc);
+  switch (range) {
+    case IndexRange::Upper: blocks<IndexRange::Upper>(packed, ld, k, w, ldw, n, lut, acc); break;
+    case IndexRange::Core: blocks<IndexRange::Core>(packed, ld, k, w, ldw, n, lut, acc); break;
+    case IndexRange::Full: blocks<IndexRange::Full>(packed, ld, k, w, ldw, n, lut, acc); break;
+  }
 }
 
 void depthwise_row_avx512(const uint8_t* in, const int64_t* offsets, const uint8_t* const* planes, int64_t taps,

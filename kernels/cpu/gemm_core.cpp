@@ -1,6 +1,7 @@
 #include "kernels/cpu/gemm_core.h"
 
 #include <atomic>
+#include <cstring>
 #include <vector>
 
 #include <tbb/parallel_for.h>
@@ -36,23 +37,69 @@ void inner_portable(const uint8_t* packed, int64_t ld, int64_t rows, int64_t k, 
   }
 }
 
-bool all_nonnegative(const uint8_t* packed, size_t size) {
-  uint8_t all = 0xff;
-  for (size_t i = 0; i < size; ++i) all &= packed[i];  // bit 7 survives only if every a + 128 >= 128
-  return (all & 0x80) != 0;
+namespace {
+
+// Bit 7 of each byte of the result is set where that byte of x is a core outlier: outside [64, 192)
+// exactly when its bits 7 and 6 are equal.
+inline uint64_t outlier_bits(uint64_t x) { return ~(x ^ (x << 1)) & 0x8080808080808080ULL; }
+
+}  // namespace
+
+IndexRange choose_range(uint8_t* packed, int64_t k, int64_t ld, std::vector<Outlier>& outliers) {
+  outliers.clear();
+  const size_t size = static_cast<size_t>(k * ld), words = size / 8;  // ld is a multiple of 64
+  uint64_t all = ~uint64_t{0};
+  size_t count = 0;
+  for (size_t i = 0; i < words; ++i) {
+    uint64_t x;
+    std::memcpy(&x, packed + i * 8, 8);
+    all &= x;
+    count += static_cast<size_t>(__builtin_popcountll(outlier_bits(x)));
+  }
+  if ((all & 0x8080808080808080ULL) == 0x8080808080808080ULL) return IndexRange::Upper;
+  if (count * kCoreOutlierDivisor > size) return IndexRange::Full;
+  for (size_t i = 0; i < words && outliers.size() < count; ++i) {
+    uint64_t x;
+    std::memcpy(&x, packed + i * 8, 8);
+    for (uint64_t bits = outlier_bits(x); bits != 0; bits &= bits - 1) {
+      const size_t at = i * 8 + static_cast<size_t>(__builtin_ctzll(bits)) / 8;
+      outliers.push_back({static_cast<int64_t>(at) / ld, static_cast<int64_t>(at) % ld, packed[at]});
+      packed[at] = 128;
+    }
+  }
+  return IndexRange::Core;
 }
+
+namespace {
+
+// Exact correction of the outliers looked up as a = 0: add lut[a][w] - lut[0][w] for every column.
+void correct_outliers(const std::vector<Outlier>& outliers, const int8_t* w, int64_t ldw, int64_t n,
+                      const PreparedLut& lut, int32_t* acc, int64_t ld) {
+  for (const Outlier& o : outliers)
+    for (int64_t j = 0; j < n; ++j) {
+      const int32_t* col = lut.column(w[j * ldw + o.q]);
+      acc[j * ld + o.r] += col[o.byte] - col[128];
+    }
+}
+
+}  // namespace
 
 void run_block(const GemmProblem& p, const PreparedLut& lut, int64_t m0, int64_t rows) {
   const int64_t ld = round_up(rows, kLanes);
   // Per-thread buffers, reused across blocks (no allocation per block once grown).
   thread_local std::vector<uint8_t> packed;
   thread_local std::vector<int32_t> acc;
+  thread_local std::vector<Outlier> outliers;
   packed.assign(static_cast<size_t>(p.k * ld), 128);  // unused lanes: a = 0
   acc.assign(static_cast<size_t>(p.n * ld), 0);
   p.pack(m0, rows, packed.data(), ld);
-  if (use_avx512(lut))
-    inner_avx512(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data(), all_nonnegative(packed.data(), packed.size()));
-  else inner_portable(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data());
+  if (use_avx512(lut)) {
+    const IndexRange range = choose_range(packed.data(), p.k, ld, outliers);
+    inner_avx512(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data(), range);
+    correct_outliers(outliers, p.w, p.ldw, p.n, lut, acc.data(), ld);
+  } else {
+    inner_portable(packed.data(), ld, rows, p.k, p.w, p.ldw, p.n, lut, acc.data());
+  }
   for (int64_t r = 0; r < rows; ++r) {
     int32_t* out = p.c + p.row_offset(m0 + r);
     for (int64_t j = 0; j < p.n; ++j) out[j * p.c_stride_n] = acc[j * ld + r];

@@ -1,9 +1,11 @@
 // The optimised table GEMM and convolution equal the plain reference exactly, on both CPU paths.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
+#include "kernels/cpu/gemm_core.h"
 #include "kernels/lut_gemm.h"
 
 namespace axnn::kernels {
@@ -133,6 +135,54 @@ TEST_P(KernelPaths, PostReluActivationsEqualReferenceInGemmAndConv) {
   ASSERT_EQ(got, want) << cpu_kernel_isa();
 }
 
+// Signed activations mostly within the 7-bit core range (|a| <= 63) with `outliers` outside it
+// (-128, 127, -65 and 64 among them) at random places.
+std::vector<int8_t> core_bytes(size_t n, size_t outliers, std::mt19937& rng) {
+  std::uniform_int_distribution<int> core(-64, 63), wide(-128, 127);
+  std::uniform_int_distribution<size_t> where(0, n - 1);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(core(rng));
+  if (n > 1) v[0] = -64, v[n - 1] = 63;
+  const int8_t edges[] = {-128, 127, -65, 64};
+  for (size_t i = 0; i < outliers; ++i) {
+    int a = i < 4 ? edges[i] : wide(rng);
+    if (a >= -64 && a <= 63) a = a < 0 ? -100 : 100;
+    v[where(rng)] = static_cast<int8_t>(a);
+  }
+  return v;
+}
+
+TEST_P(KernelPaths, CoreRangeActivationsWithOutliersEqualReferenceInGemmAndConv) {
+  std::mt19937 rng(29);
+  auto lut = random_table(rng, false);
+  PreparedLut prepared(lut.data());
+  struct Size { int64_t m, n, k; };
+  for (Size sz : {Size{1, 1, 1}, Size{65, 17, 129}, Size{193, 7, 300}, Size{400, 3, 257}}) {
+    const size_t n_a = static_cast<size_t>(sz.m * sz.k);
+    for (size_t outliers : {size_t{0}, size_t{1}, size_t{5}, n_a / 200, n_a / 10}) {
+      auto a = core_bytes(n_a, std::min(outliers, n_a), rng);
+      auto w = random_bytes(static_cast<size_t>(sz.n * sz.k), rng);
+      std::vector<int32_t> want(static_cast<size_t>(sz.m * sz.n)), got(want.size(), -7);
+      LutGemmArgs args{sz.m, sz.n, sz.k, a.data(), sz.k, w.data(), sz.k, lut.data(), want.data(), sz.n};
+      lut_gemm_reference(args);
+      args.c = got.data();
+      lut_gemm(args, prepared);
+      ASSERT_EQ(got, want) << "m=" << sz.m << " k=" << sz.k << " outliers=" << outliers << " " << cpu_kernel_isa();
+    }
+  }
+  Conv2dShape s;
+  s.n = 3, s.c_in = 6, s.h = 13, s.w = 11, s.c_out = 5, s.kh = s.kw = 3, s.pad_h = s.pad_w = 1, s.stride_w = 2;
+  const size_t n_x = static_cast<size_t>(s.n * s.c_in * s.h * s.w);
+  for (size_t outliers : {size_t{0}, size_t{3}, n_x / 8}) {
+    auto x = core_bytes(n_x, outliers, rng);
+    auto w = random_bytes(static_cast<size_t>(s.c_out * s.fan_in()), rng);
+    std::vector<int32_t> want(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w())), got(want.size(), -7);
+    lut_conv2d_reference(s, x.data(), w.data(), lut.data(), want.data());
+    lut_conv2d(s, x.data(), w.data(), prepared, got.data());
+    ASSERT_EQ(got, want) << "outliers=" << outliers << " " << cpu_kernel_isa();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(CpuPaths, KernelPaths, ::testing::Values(false, true),
                          [](const auto& p) { return p.param ? "portable" : "best"; });
 
@@ -187,3 +237,38 @@ TEST(LutConv, BadShapesAreRejected) {
 
 }  // namespace
 }  // namespace axnn::kernels
+
+namespace axnn::kernels::detail {
+namespace {
+
+// The driver's choice per packed block: Upper when every byte is >= 128, Core (outliers listed and
+// replaced by a = 0) up to one outlier in kCoreOutlierDivisor bytes, Full beyond.
+TEST(IndexRanges, BlocksPickTheirQuadrantsAndCoreOutliersAreTakenOut) {
+  const int64_t k = 16, ld = 64, size = k * ld;
+  std::vector<Outlier> outliers;
+  std::vector<uint8_t> upper(static_cast<size_t>(size), 128);
+  upper[5] = 255;
+  EXPECT_EQ(choose_range(upper.data(), k, ld, outliers), IndexRange::Upper);
+  std::vector<uint8_t> core(static_cast<size_t>(size), 100);
+  core[0] = 64, core[1] = 191;  // a = -64 and 63: inside
+  core[70] = 0, core[200] = 255;  // a = -128 and 127: outliers
+  std::vector<uint8_t> taken = core;
+  EXPECT_EQ(choose_range(taken.data(), k, ld, outliers), IndexRange::Core);
+  ASSERT_EQ(outliers.size(), 2u);
+  EXPECT_EQ(outliers[0].q, 1);
+  EXPECT_EQ(outliers[0].r, 6);
+  EXPECT_EQ(outliers[0].byte, 0);
+  EXPECT_EQ(outliers[1].q, 3);
+  EXPECT_EQ(outliers[1].r, 8);
+  EXPECT_EQ(outliers[1].byte, 255);
+  EXPECT_EQ(taken[70], 128);
+  EXPECT_EQ(taken[200], 128);
+  EXPECT_EQ(taken[0], 64);
+  std::vector<uint8_t> many = core;
+  for (int64_t i = 0; i <= size / kCoreOutlierDivisor; ++i) many[static_cast<size_t>(2 + i)] = 10;
+  EXPECT_EQ(choose_range(many.data(), k, ld, outliers), IndexRange::Full);
+  EXPECT_EQ(many[2], 10);  // left as it was
+}
+
+}  // namespace
+}  // namespace axnn::kernels::detail
