@@ -36,6 +36,31 @@ std::vector<int32_t> exact_table() {
   return t;
 }
 
+// The optimised kernel's output and the reference's on the same operands (got starts at -7, so an
+// output the kernel never writes shows).
+struct Outputs {
+  std::vector<int32_t> got, want;
+};
+
+Outputs gemm_both(const std::vector<int8_t>& a, const std::vector<int8_t>& w, int64_t m, int64_t n, int64_t k,
+                  const std::vector<int32_t>& lut, const PreparedLut& prepared) {
+  Outputs o{std::vector<int32_t>(static_cast<size_t>(m * n), -7), std::vector<int32_t>(static_cast<size_t>(m * n))};
+  LutGemmArgs args{m, n, k, a.data(), k, w.data(), k, lut.data(), o.want.data(), n};
+  lut_gemm_reference(args);
+  args.c = o.got.data();
+  lut_gemm(args, prepared);
+  return o;
+}
+
+Outputs conv_both(const Conv2dShape& s, const std::vector<int8_t>& x, const std::vector<int8_t>& w,
+                  const std::vector<int32_t>& lut, const PreparedLut& prepared) {
+  const auto size = static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w());
+  Outputs o{std::vector<int32_t>(size, -7), std::vector<int32_t>(size)};
+  lut_conv2d_reference(s, x.data(), w.data(), lut.data(), o.want.data());
+  lut_conv2d(s, x.data(), w.data(), prepared, o.got.data());
+  return o;
+}
+
 class KernelPaths : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override { force_portable_kernels(GetParam()); }
@@ -50,14 +75,10 @@ TEST_P(KernelPaths, GemmEqualsReferenceOnOddSizesAndRandomTables) {
       auto a = random_bytes(static_cast<size_t>(sz.m * sz.k), rng);
       auto w = random_bytes(static_cast<size_t>(sz.n * sz.k), rng);
       auto lut = random_table(rng, wide);
-      std::vector<int32_t> want(static_cast<size_t>(sz.m * sz.n)), got(want.size(), -7);
-      LutGemmArgs args{sz.m, sz.n, sz.k, a.data(), sz.k, w.data(), sz.k, lut.data(), want.data(), sz.n};
-      lut_gemm_reference(args);
       PreparedLut prepared(lut.data());
       EXPECT_EQ(prepared.fits_int16(), !wide);
-      args.c = got.data();
-      lut_gemm(args, prepared);
-      ASSERT_EQ(got, want) << "m=" << sz.m << " n=" << sz.n << " k=" << sz.k << " wide=" << wide << " "
+      const Outputs o = gemm_both(a, w, sz.m, sz.n, sz.k, lut, prepared);
+      ASSERT_EQ(o.got, o.want) << "m=" << sz.m << " n=" << sz.n << " k=" << sz.k << " wide=" << wide << " "
                            << cpu_kernel_isa();
     }
   }
@@ -89,10 +110,8 @@ TEST_P(KernelPaths, ConvEqualsReferenceForStridesDilationPaddingGroupsDepthwise)
   for (const auto& s : shapes) {
     auto x = random_bytes(static_cast<size_t>(s.n * s.c_in * s.h * s.w), rng);
     auto w = random_bytes(static_cast<size_t>(s.c_out * s.fan_in()), rng);
-    std::vector<int32_t> want(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w())), got(want.size(), -7);
-    lut_conv2d_reference(s, x.data(), w.data(), lut.data(), want.data());
-    lut_conv2d(s, x.data(), w.data(), prepared, got.data());
-    ASSERT_EQ(got, want) << "c_in=" << s.c_in << " groups=" << s.groups << " stride=" << s.stride_h << " "
+    const Outputs o = conv_both(s, x, w, lut, prepared);
+    ASSERT_EQ(o.got, o.want) << "c_in=" << s.c_in << " groups=" << s.groups << " stride=" << s.stride_h << " "
                          << cpu_kernel_isa();
   }
 }
@@ -117,22 +136,16 @@ TEST_P(KernelPaths, PostReluActivationsEqualReferenceInGemmAndConv) {
       auto a = nonnegative_bytes(static_cast<size_t>(sz.m * sz.k), rng);
       if (one_negative) a[a.size() / 2] = -128;
       auto w = random_bytes(static_cast<size_t>(sz.n * sz.k), rng);
-      std::vector<int32_t> want(static_cast<size_t>(sz.m * sz.n)), got(want.size(), -7);
-      LutGemmArgs args{sz.m, sz.n, sz.k, a.data(), sz.k, w.data(), sz.k, lut.data(), want.data(), sz.n};
-      lut_gemm_reference(args);
-      args.c = got.data();
-      lut_gemm(args, prepared);
-      ASSERT_EQ(got, want) << "m=" << sz.m << " k=" << sz.k << " one negative=" << one_negative << " " << cpu_kernel_isa();
+      const Outputs o = gemm_both(a, w, sz.m, sz.n, sz.k, lut, prepared);
+      ASSERT_EQ(o.got, o.want) << "m=" << sz.m << " k=" << sz.k << " one negative=" << one_negative << " " << cpu_kernel_isa();
     }
   }
   Conv2dShape s;
   s.n = 3, s.c_in = 6, s.h = 13, s.w = 11, s.c_out = 5, s.kh = s.kw = 3, s.pad_h = s.pad_w = 1;
   auto x = nonnegative_bytes(static_cast<size_t>(s.n * s.c_in * s.h * s.w), rng);
   auto w = random_bytes(static_cast<size_t>(s.c_out * s.fan_in()), rng);
-  std::vector<int32_t> want(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w())), got(want.size(), -7);
-  lut_conv2d_reference(s, x.data(), w.data(), lut.data(), want.data());
-  lut_conv2d(s, x.data(), w.data(), prepared, got.data());
-  ASSERT_EQ(got, want) << cpu_kernel_isa();
+  const Outputs o = conv_both(s, x, w, lut, prepared);
+  ASSERT_EQ(o.got, o.want) << cpu_kernel_isa();
 }
 
 // Signed activations mostly within the 7-bit core range (|a| <= 63) with `outliers` outside it
@@ -162,12 +175,8 @@ TEST_P(KernelPaths, CoreRangeActivationsWithOutliersEqualReferenceInGemmAndConv)
     for (size_t outliers : {size_t{0}, size_t{1}, size_t{5}, n_a / 200, n_a / 10}) {
       auto a = core_bytes(n_a, std::min(outliers, n_a), rng);
       auto w = random_bytes(static_cast<size_t>(sz.n * sz.k), rng);
-      std::vector<int32_t> want(static_cast<size_t>(sz.m * sz.n)), got(want.size(), -7);
-      LutGemmArgs args{sz.m, sz.n, sz.k, a.data(), sz.k, w.data(), sz.k, lut.data(), want.data(), sz.n};
-      lut_gemm_reference(args);
-      args.c = got.data();
-      lut_gemm(args, prepared);
-      ASSERT_EQ(got, want) << "m=" << sz.m << " k=" << sz.k << " outliers=" << outliers << " " << cpu_kernel_isa();
+      const Outputs o = gemm_both(a, w, sz.m, sz.n, sz.k, lut, prepared);
+      ASSERT_EQ(o.got, o.want) << "m=" << sz.m << " k=" << sz.k << " outliers=" << outliers << " " << cpu_kernel_isa();
     }
   }
   Conv2dShape s;
@@ -176,10 +185,8 @@ TEST_P(KernelPaths, CoreRangeActivationsWithOutliersEqualReferenceInGemmAndConv)
   for (size_t outliers : {size_t{0}, size_t{3}, n_x / 8}) {
     auto x = core_bytes(n_x, outliers, rng);
     auto w = random_bytes(static_cast<size_t>(s.c_out * s.fan_in()), rng);
-    std::vector<int32_t> want(static_cast<size_t>(s.n * s.c_out * s.out_h() * s.out_w())), got(want.size(), -7);
-    lut_conv2d_reference(s, x.data(), w.data(), lut.data(), want.data());
-    lut_conv2d(s, x.data(), w.data(), prepared, got.data());
-    ASSERT_EQ(got, want) << "outliers=" << outliers << " " << cpu_kernel_isa();
+    const Outputs o = conv_both(s, x, w, lut, prepared);
+    ASSERT_EQ(o.got, o.want) << "outliers=" << outliers << " " << cpu_kernel_isa();
   }
 }
 
