@@ -244,15 +244,10 @@ torch::Tensor ApproxConv2dImpl::forward(const torch::Tensor& x) {
 RecordedOperands ApproxConv2dImpl::record(const torch::Tensor& xi, const torch::Tensor& wi) const {
   const kernels::Conv2dShape s = shape_for(xi);
   const int64_t g = s.groups, kg = fan_in();
-  // im2col (padding as a = 0): [N, C * kh * kw, L] -> per group [N * L, kg]
-  torch::Tensor cols = F::unfold(xi.to(torch::kFloat), F::UnfoldFuncOptions({s.kh, s.kw})
-                                                           .dilation({s.dil_h, s.dil_w})
-                                                           .padding({s.pad_h, s.pad_w})
-                                                           .stride({s.stride_h, s.stride_w}));
-  torch::Tensor per_group = cols.reshape({s.n, g, kg, -1}).permute({1, 0, 3, 2}).reshape({g, -1, kg});
+  const torch::Tensor per_group = gemm_view(xi).rows(xi);  // im2col per group [g, N * L, kg], padding as a = 0
   torch::Tensor w = wi.reshape({g, s.c_out / g, kg}).to(torch::kDouble);
   torch::Tensor out = torch::bmm(per_group.to(torch::kDouble), w.transpose(1, 2));  // [g, N * L, C_out / g]
-  return {per_group.reshape({-1, kg}).to(torch::kInt8), wi.reshape({s.c_out, kg}),
+  return {per_group.reshape({-1, kg}), wi.reshape({s.c_out, kg}),
           out.permute({1, 0, 2}).reshape({-1, s.c_out}).to(torch::kInt64)};
 }
 
