@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/error.h"
 
@@ -142,6 +143,16 @@ Matching apply(const Matching& m, const Assignment& a, const std::string& strate
   }
   out.relative_energy = relative_energy(out.layers, out.relative_power);
   return out;
+}
+
+std::optional<Sensitivity> sensitivity_for(const std::string& criterion, const std::string& path, const Matching& m) {
+  if (criterion != "hessian") return std::nullopt;
+  if (path.empty()) throw UsageError("criterion hessian needs --sensitivity");
+  Sensitivity s = read_sensitivity(path);
+  if (s.model_hash != m.model_hash)
+    spdlog::warn("the sensitivity was estimated on a different checkpoint ({}) than the matching's ({})", s.model_hash,
+                 m.model_hash);
+  return s;
 }
 
 }  // namespace axnn::method

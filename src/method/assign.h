@@ -3,6 +3,7 @@
 // exactly by dynamic programming over Pareto fronts of (energy, cost) partial assignments.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ std::vector<Assignment> best_under_budget(const AssignProblem& p, double budget,
 // The problem a matching and a criterion define: "hessian" (needs `sensitivity`, layer names must
 // match) or "sigma" (the matching's max_std = std(y) * |sigma_l|). Costs of infinity exclude a candidate.
 AssignProblem make_problem(const Matching& m, const std::string& criterion, const Sensitivity* sensitivity);
+
+// The sensitivity a criterion needs: read from `path` for "hessian" (UsageError when no path is
+// given; a warning when it was estimated on another checkpoint than the matching's), none for "sigma".
+std::optional<Sensitivity> sensitivity_for(const std::string& criterion, const std::string& path, const Matching& m);
 
 // The matching with each layer's choice replaced, E_rel recomputed and the strategy recorded.
 Matching apply(const Matching& m, const Assignment& a, const std::string& strategy);

@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/program.h"
-#include "core/error.h"
 #include "method/assign.h"
 #include "method/step_configs.h"
 
@@ -27,15 +26,8 @@ int main(int argc, char** argv) {
     const double budget = cfg["budget"];
     const method::Matching m = method::read_matching(matching_path);
     std::vector<InputRef> inputs = {input_ref(matching_path)};
-    std::optional<method::Sensitivity> s;
-    if (criterion == "hessian") {
-      if (sensitivity_path.empty()) throw UsageError("criterion hessian needs --sensitivity");
-      s = method::read_sensitivity(sensitivity_path);
-      if (s->model_hash != m.model_hash)
-        spdlog::warn("the sensitivity was estimated on a different checkpoint ({}) than the matching's ({})", s->model_hash,
-                     m.model_hash);
-      inputs.push_back(input_ref(sensitivity_path));
-    }
+    const std::optional<method::Sensitivity> s = method::sensitivity_for(criterion, sensitivity_path, m);
+    if (s) inputs.push_back(input_ref(sensitivity_path));
     const method::AssignProblem p = method::make_problem(m, criterion, s ? &*s : nullptr);
     const method::Assignment a = method::solve(p, objective == "loss" ? method::Objective::MinCost : method::Objective::MinEnergy, budget);
     method::Matching out_m = method::apply(m, a, fmt::format("budget ({}, {} <= {})", criterion, objective == "loss" ? "E_rel" : "loss", budget));

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/program.h"
-#include "core/error.h"
 #include "method/search.h"
 #include "method/step_configs.h"
 #include "multipliers/library_io.h"
@@ -41,12 +40,8 @@ int main(int argc, char** argv) {
                    dataset_ref = input_ref(dataset);
     std::vector<InputRef> inputs = {matching_ref, model_ref, library_ref, dataset_ref};
     const method::Matching m = method::read_matching(matching_path);
-    std::optional<method::Sensitivity> s;
-    if (criterion == "hessian") {
-      if (sensitivity_path.empty()) throw UsageError("criterion hessian needs --sensitivity");
-      s = method::read_sensitivity(sensitivity_path);
-      inputs.push_back(input_ref(sensitivity_path));
-    }
+    const std::optional<method::Sensitivity> s = method::sensitivity_for(criterion, sensitivity_path, m);
+    if (s) inputs.push_back(input_ref(sensitivity_path));
     const method::AssignProblem p = method::make_problem(m, criterion, s ? &*s : nullptr);
     const method::SearchResult r = method::search(m, p, o, model, model_ref.hash, mult::read_library(library_path), library_ref.hash,
                                                   data::read_dataset(dataset), dataset, selected_device());
