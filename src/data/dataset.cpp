@@ -18,7 +18,7 @@ namespace axnn::data {
 namespace {
 
 // Published checksums of the original files, by data set and file name. MNIST: the MD5s of the
-// gzipped files as published with the data set; Fashion-MNIST: SHA-256 of the gzipped files of
+// gzipped files as published with the data set, and of the uncompressed files; Fashion-MNIST: SHA-256 of the gzipped files of
 // Debian 12's dataset-fashion-mnist (Debian recompressed them, so upstream's MD5s do not apply).
 const std::map<std::string, std::map<std::string, std::string>>& known_checksums() {
   static const std::map<std::string, std::map<std::string, std::string>> k = {
@@ -26,7 +26,12 @@ const std::map<std::string, std::map<std::string, std::string>>& known_checksums
        {{"train-images-idx3-ubyte.gz", "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873"},
         {"train-labels-idx1-ubyte.gz", "md5:d53e105ee54ea40749a09fcbcd1e9432"},
         {"t10k-images-idx3-ubyte.gz", "md5:9fb629c4189551a2d022fa330f9573f3"},
-        {"t10k-labels-idx1-ubyte.gz", "md5:ec29112dd5afa0611ce80d1b7f02629c"}}},
+        {"t10k-labels-idx1-ubyte.gz", "md5:ec29112dd5afa0611ce80d1b7f02629c"},
+        // the same files uncompressed (what datasets/fetch_mnist.py writes)
+        {"train-images-idx3-ubyte", "md5:6bbc9ace898e44ae57da46a324031adb"},
+        {"train-labels-idx1-ubyte", "md5:a25bea736e30d166cdddb491f175f624"},
+        {"t10k-images-idx3-ubyte", "md5:2646ac647ad5339dbf082846283269ea"},
+        {"t10k-labels-idx1-ubyte", "md5:27ae3e4e09519cfbb04c329615203637"}}},
       {"fashion-mnist",
        {{"train-images-idx3-ubyte.gz", "sha256:b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"},
         {"train-labels-idx1-ubyte.gz", "sha256:0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"},

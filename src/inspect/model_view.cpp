@@ -23,6 +23,17 @@ std::string bias_compensation(H5::Group& layer) {
   return fmt::format("mean {:.3g} [{:.3g}, {:.3g}]", sum / static_cast<double>(v.size()), lo, hi);
 }
 
+// The deploy step's BatchNorm adaptation, from the artifact's config (none for other models).
+void add_bn_adaptation(const json& config, json& d) {
+  if (!config.is_object() || !config.contains("bn_adaptation")) return;
+  const json& a = config["bn_adaptation"];
+  auto pct = [&](const char* key) { return a.contains(key) ? fmt::format("{:.2f}", a[key].get<double>()) : "-"; };
+  d["tables"].push_back({{"title", "BatchNorm adaptation (deploy)"},
+                         {"columns", {"batchnorm_layers", "images", "seed", "test_acc_before", "test_acc_after"}},
+                         {"rows", {{a.value("layers", 0), a.value("images", 0), a.value("seed", 0), pct("test_accuracy_before"),
+                                    pct("test_accuracy_after")}}}});
+}
+
 }  // namespace
 
 void register_model_view() {
@@ -45,6 +56,7 @@ void register_model_view() {
                            {"columns", {"layer", "kind", "fan_in", "opcount", "ops_share", "mode", "act_scale", "sigma",
                                         "multiplier", "bias_compensation"}},
                            {"rows", rows}});
+    add_bn_adaptation(d["config"], d);
   });
 }
 

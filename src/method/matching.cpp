@@ -33,14 +33,15 @@ double relative_energy(const std::vector<LayerMatch>& layers, const std::vector<
 }
 
 const std::vector<std::string>& estimator_names() {
-  static const std::vector<std::string> names = {"agn", "sampled"};
+  static const std::vector<std::string> names = {"agn", "channel", "sampled"};
   return names;
 }
 
 namespace {
 
 const std::vector<double>& estimates(const LayerMatch& l, const std::string& estimator) {
-  return estimator == "sampled" ? l.sampled_std : l.agn_std;
+  if (estimator == "sampled") return l.sampled_std;
+  return estimator == "channel" ? l.channel_std : l.agn_std;
 }
 
 // The cheapest multiplier within tolerance by `values`; the exact one when none is (a max_std of 0).
@@ -72,7 +73,7 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
   const int exact_index = static_cast<int>(&exact - library.multipliers.data());
   const auto& names = estimator_names();
   if (std::find(names.begin(), names.end(), options.estimator) == names.end())
-    throw ConfigError(fmt::format("estimator: '{}' is not agn or sampled", options.estimator));
+    throw ConfigError(fmt::format("estimator: '{}' is not one of {}", options.estimator, fmt::join(names, ", ")));
   Matching out;
   out.model_hash = refs.model_hash;
   out.estimator = options.estimator;
@@ -92,7 +93,7 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
     l.name = r.name, l.fan_in = r.fan_in, l.opcount = r.opcount, l.sigma = r.sigma, l.output_std = r.output_std;
     l.ops_share = total_ops > 0 ? static_cast<double>(r.opcount) / total_ops : 0;
     l.max_std = r.output_std * std::abs(r.sigma);
-    for (auto* v : {&l.agn_std, &l.sampled_mean, &l.sampled_std, &l.sampled_std_error}) v->assign(n_mult, 0);
+    for (auto* v : {&l.agn_std, &l.channel_std, &l.sampled_mean, &l.sampled_std, &l.sampled_std_error}) v->assign(n_mult, 0);
     l.channel_mean_error.assign(n_mult, {});
     out.layers.push_back(std::move(l));
   }
@@ -102,6 +103,7 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
     const int32_t* lut = library.multipliers[m].lut.data();
     LayerMatch& l = out.layers[i];
     l.agn_std[m] = predict_std(r.rows, r.fan_in, draws[i], error_moments(lut, normalize(r.weight_hist)));
+    l.channel_std[m] = predict_channel_std(r, draws[i], lut);
     const SampledError e = sampled_error(r, lut, options.seed + i);
     l.sampled_mean[m] = e.mean, l.sampled_std[m] = e.std, l.sampled_std_error[m] = e.std_error;
     l.channel_mean_error[m] = channel_mean_error(r, lut);
@@ -142,9 +144,10 @@ const KindFields& matching_fields() {
        attr("layers/*/measured_std", FieldType::Float, "its error std measured on the sampled operands").min(0).optional(),
        attr("layers/*/mean_error", FieldType::Float, "its mean error (bias) on the sampled operands").optional(),
        dataset("layers/*/channel_mean_error", FieldType::Float64, {-1, -1}, "mean error per output channel [multiplier, channel]").optional(),
-       attr("estimator", FieldType::String, "the estimator that chose: agn or sampled").optional(),
+       attr("estimator", FieldType::String, "the estimator that chose: agn, channel or sampled").optional(),
        attr("estimators", FieldType::Json, "per estimator: choices, relative_energy, violations").json("object").optional(),
        dataset("agn_std", FieldType::Float64, {-1, -1}, "agn predicted error std [layer, multiplier]").min(0).optional(),
+       dataset("channel_std", FieldType::Float64, {-1, -1}, "channel predicted error std [layer, multiplier]").min(0).optional(),
        dataset("sampled_std", FieldType::Float64, {-1, -1}, "error std on the sampled operands [layer, multiplier]").min(0).optional(),
        dataset("sampled_mean", FieldType::Float64, {-1, -1}, "mean error on the sampled operands [layer, multiplier]").optional(),
        dataset("sampled_std_error", FieldType::Float64, {-1, -1}, "bootstrap uncertainty of sampled_std").min(0).optional()}};
@@ -156,6 +159,7 @@ namespace {
 // The per-estimator matrices [layer, multiplier] beside predicted_std, and where a LayerMatch holds them.
 const std::pair<const char*, std::vector<double> LayerMatch::*> kEstimateMatrices[] = {
     {"agn_std", &LayerMatch::agn_std},
+    {"channel_std", &LayerMatch::channel_std},
     {"sampled_std", &LayerMatch::sampled_std},
     {"sampled_mean", &LayerMatch::sampled_mean},
     {"sampled_std_error", &LayerMatch::sampled_std_error}};
@@ -208,15 +212,15 @@ void write_matching(const std::string& path, const Matching& m, const Provenance
                     {"predicted output error std, layers x multipliers (names in the attributes)", ""});
   h5::write_attr(root, "estimator", m.estimator);
   if (!m.estimators.empty()) h5::write_json_attr(root, "estimators", m.estimators);
-  const bool have_all = std::all_of(m.layers.begin(), m.layers.end(), [&](const LayerMatch& l) {
-    return l.agn_std.size() == m.multipliers.size() && l.sampled_std.size() == m.multipliers.size();
-  });
-  if (have_all && !m.layers.empty()) {
-    for (const auto& [name, member] : kEstimateMatrices) {
-      std::vector<double> flat;
-      for (const LayerMatch& l : m.layers) flat.insert(flat.end(), (l.*member).begin(), (l.*member).end());
-      h5::write_dataset(root, name, flat, shape, {"layers x multipliers (names in the attributes)", ""});
-    }
+  // Each estimator matrix that every layer has in full (older matchings lack some).
+  for (const auto& [name, member] : kEstimateMatrices) {
+    const bool full = !m.layers.empty() && std::all_of(m.layers.begin(), m.layers.end(), [&, member = member](const LayerMatch& l) {
+      return (l.*member).size() == m.multipliers.size();
+    });
+    if (!full) continue;
+    std::vector<double> flat;
+    for (const LayerMatch& l : m.layers) flat.insert(flat.end(), (l.*member).begin(), (l.*member).end());
+    h5::write_dataset(root, name, flat, shape, {"layers x multipliers (names in the attributes)", ""});
   }
   w.commit();
 }
@@ -323,14 +327,14 @@ void register_matching_view() {
       const auto c = static_cast<size_t>(l.chosen);
       rows.push_back({l.name, fmt::format("{:.3f}", l.ops_share), fmt::format("{:.4f}", l.sigma),
                       fmt::format("{:.2f}", l.max_std), m.multipliers[c], fmt::format("{:.2f}", l.predicted[c]),
-                      cell(l.agn_std, c, "{:.2f}"), l.measured ? fmt::format("{:.2f}", *l.measured) : "-",
+                      cell(l.agn_std, c, "{:.2f}"), cell(l.channel_std, c, "{:.2f}"), l.measured ? fmt::format("{:.2f}", *l.measured) : "-",
                       cell(l.sampled_std_error, c, "{:.2f}"), cell(l.sampled_mean, c, "{:.2f}"),
                       fmt::format("{:.3f}", m.relative_power[c])});
     }
     d["tables"].push_back({{"title", fmt::format("choice per layer ({}, estimator {}; relative energy {:.4f})", m.strategy,
                                                  m.estimator, m.relative_energy)},
                            {"columns", {"layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std", "agn_std",
-                                        "measured_std", "measured_std_error", "mean_error", "relative_power"}},
+                                        "channel_std", "measured_std", "measured_std_error", "mean_error", "relative_power"}},
                            {"rows", rows}});
     json est = json::array();
     for (const auto& [name, e] : m.estimators.items()) {

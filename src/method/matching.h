@@ -21,6 +21,8 @@ const KindFields& matching_fields();
 
 // The error estimators a matching compares (DESIGN.md step 5 is `agn`):
 //   agn      the paper's: K independent products' errors, mixed over activation populations
+//   channel  agn with each output channel's own weight histogram (a channel's mean error adds up
+//            linearly over its K products)
 //   sampled  the error std measured on the sampled operands with the real table
 const std::vector<std::string>& estimator_names();
 
@@ -33,7 +35,7 @@ struct LayerMatch {
   std::optional<double> measured;  // the chosen table's error std on the sampled operands
   // Per multiplier, when computed (axnn-match; older artifacts lack them): the agn prediction, and the
   // error measured on the sampled operands: mean (bias), std and the std's bootstrap uncertainty.
-  std::vector<double> agn_std, sampled_mean, sampled_std, sampled_std_error;
+  std::vector<double> agn_std, channel_std, sampled_mean, sampled_std, sampled_std_error;
   // Per multiplier, the mean error of each output channel on the sampled operands (bias compensation).
   std::vector<std::vector<double>> channel_mean_error;
 };

@@ -59,6 +59,43 @@ double predict_std(const std::vector<int8_t>& rows, int64_t fan_in, const std::v
   return std::sqrt(agg) * k;
 }
 
+double predict_channel_std(const LayerRefs& l, const std::vector<int64_t>& draws, const int32_t* lut) {
+  const int64_t k = l.fan_in, cout_g = l.out_channels / l.groups;
+  const double kd = static_cast<double>(k);
+  // Each drawn row's activation histogram, as (value index, count) pairs.
+  std::vector<std::vector<std::pair<int, double>>> rows(draws.size());
+  for (size_t i = 0; i < draws.size(); ++i) {
+    const Histogram h = histogram(l.rows.data() + draws[i] * k, static_cast<size_t>(k));
+    for (int a = 0; a < 256; ++a)
+      if (h[static_cast<size_t>(a)]) rows[i].emplace_back(a, static_cast<double>(h[static_cast<size_t>(a)]));
+  }
+  double s1 = 0, s2 = 0, n = 0;
+  Distribution m1{}, m2{};
+  for (int64_t c = 0; c < l.out_channels; ++c) {
+    const Histogram hw = histogram(l.weights.data() + c * k, static_cast<size_t>(k));
+    for (int a = 0; a < 256; ++a) {
+      double e1 = 0, e2 = 0;
+      for (int w = 0; w < 256; ++w) {
+        if (!hw[static_cast<size_t>(w)]) continue;
+        const double e = static_cast<double>(lut[a * 256 + w]) - static_cast<double>((a - 128) * (w - 128));
+        e1 += e * static_cast<double>(hw[static_cast<size_t>(w)]), e2 += e * e * static_cast<double>(hw[static_cast<size_t>(w)]);
+      }
+      m1[static_cast<size_t>(a)] = e1 / kd, m2[static_cast<size_t>(a)] = e2 / kd;
+    }
+    const int64_t g = c / cout_g;
+    for (size_t i = 0; i < draws.size(); ++i) {
+      if (!l.row_group.empty() && l.row_group[static_cast<size_t>(draws[i])] != g) continue;
+      double mu = 0, second = 0;
+      for (const auto& [a, count] : rows[i]) mu += count * m1[static_cast<size_t>(a)], second += count * m2[static_cast<size_t>(a)];
+      mu /= kd, second /= kd;
+      const double mean = kd * mu, var = kd * std::max(0.0, second - mu * mu);
+      s1 += mean, s2 += mean * mean + var, n += 1;
+    }
+  }
+  if (n == 0) return 0;
+  return std::sqrt(std::max(0.0, s2 / n - (s1 / n) * (s1 / n)));
+}
+
 namespace {
 
 // Population std from sums over n values.

@@ -37,6 +37,13 @@ ErrorMoments error_moments(const int32_t* lut, const Distribution& p_w);
 double predict_std(const std::vector<int8_t>& rows, int64_t fan_in, const std::vector<int64_t>& draws,
                    const ErrorMoments& moments);
 
+// The same formula with each output channel's own weights (estimator `channel`): for every drawn row
+// i and channel c of its group, mu_ic and sigma_ic from p_i and the channel's weight histogram p_c,
+// giving an output error of mean K * mu_ic and variance K^2 * sigma_ic^2; the predicted std is that of
+// the mixture over all (i, c). A multiplier's mean error differs between channels (each has its own
+// weights) and adds up linearly over the K products, which the whole layer's p_w averages away.
+double predict_channel_std(const LayerRefs& layer, const std::vector<int64_t>& draws, const int32_t* lut);
+
 // The output error of a table measured on the sampled operands: every kept row against every weight
 // row of its group, e = sum_k M(a_k, w_k) - a_k * w_k, over all (row, channel) results.
 struct SampledError {

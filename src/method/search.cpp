@@ -12,9 +12,12 @@
 namespace axnn::method {
 namespace {
 
-train::Metrics evaluate_val(models::Checkpoint& c, const data::Dataset& d, int64_t batch_size, const torch::Device& device) {
+// The candidate's val metrics after BatchNorm adaptation (a no-op without BatchNorm).
+train::Metrics evaluate_val(models::Checkpoint& c, const data::Dataset& d, const std::string& dataset_path,
+                            const SearchOptions& o, const torch::Device& device) {
   c.model->to(device);
-  train::Metrics m = train::evaluate_split(*c.model, d, d.val, batch_size, device);
+  adapt_batchnorm(*c.model, d, dataset_path, o.bn_adaptation, device);
+  train::Metrics m = train::evaluate_split(*c.model, d, d.val, o.batch_size, device);
   c.model->to(torch::kCPU);
   return m;
 }
@@ -39,14 +42,16 @@ SearchResult search(const Matching& matching, const AssignProblem& problem, cons
   SearchResult r;
   models::Checkpoint reference = models::load_checkpoint(model_path);
   train::check_fits(reference, dataset, dataset_path);
-  r.reference = evaluate_val(reference, dataset, options.batch_size, device);
+  SearchOptions as_given = options;  // the reference keeps its statistics
+  as_given.bn_adaptation.images = 0;
+  r.reference = evaluate_val(reference, dataset, dataset_path, as_given, device);
   spdlog::info("reference (the model as given): val loss {:.4f}, accuracy {:.2f}%", r.reference.loss, r.reference.accuracy);
   const std::vector<Assignment> candidates = best_under_budget(problem, options.budget, options.candidates);
   Progress progress("candidates", static_cast<int64_t>(candidates.size()));
   for (size_t i = 0; i < candidates.size(); ++i) {
     models::Checkpoint c = models::load_checkpoint(model_path);
     deploy(c, model_hash, apply(matching, candidates[i], "search candidate"), library, library_hash, options.bias_compensation);
-    Evaluated e{candidates[i], evaluate_val(c, dataset, options.batch_size, device)};
+    Evaluated e{candidates[i], evaluate_val(c, dataset, dataset_path, options, device)};
     spdlog::info("candidate {}: E_rel {:.4f}, predicted cost {:.4g}, val loss {:.4f} (+{:.4f}), accuracy {:.2f}%", i + 1,
                  e.assignment.energy, e.assignment.cost, e.val.loss, e.val.loss - r.reference.loss, e.val.accuracy);
     r.candidates.push_back(std::move(e));
@@ -73,6 +78,7 @@ nlohmann::json search_record(const SearchResult& r, const Matching& matching, co
           {"candidates", options.candidates},
           {"select_by", options.select_by_accuracy ? "val_accuracy" : "val_loss"},
           {"bias_compensation", options.bias_compensation},
+          {"bn_adaptation_images", options.bn_adaptation.images},
           {"reference", {{"val_loss", r.reference.loss}, {"val_accuracy", r.reference.accuracy}}},
           {"evaluated", evaluated},
           {"selected", r.selected}};

@@ -10,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "method/assign.h"
+#include "method/bn_adaptation.h"
 #include "method/matching.h"
 #include "multipliers/multiplier.h"
 #include "train/metrics.h"
@@ -21,6 +22,7 @@ struct SearchOptions {
   int candidates = 8;
   bool select_by_accuracy = false;  // else the lowest validation loss
   bool bias_compensation = false;
+  BnAdaptationOptions bn_adaptation;  // applied to every candidate (not the reference) before its val pass
   int64_t batch_size = 256;
 };
 

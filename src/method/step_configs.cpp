@@ -1,5 +1,6 @@
 #include "method/step_configs.h"
 
+#include "method/matching.h"
 #include "train/trainer_config.h"
 
 namespace axnn::method {
@@ -37,10 +38,12 @@ const Spec& match_spec() {
   static const Spec spec = object(
       "Matching multipliers to layers by predicted error",
       {{"populations", integer("Rows drawn with replacement per layer; one activation histogram each (agn)").def(512).min(2)},
-       {"estimator", string("The error estimate that chooses: agn (the paper's: K independent product errors) or "
-                            "sampled (the error std of each table measured on the sampled operands). Both are "
-                            "computed and recorded, with the tolerance violations of each choice")
-                         .one_of({"agn", "sampled"})
+       {"estimator", string("The error estimate that chooses: agn (the paper's: K independent product errors over the "
+                            "layer's whole weight histogram), channel (the same with each output channel's own weights, "
+                            "so a channel's mean error adds up over its K products) or sampled (the error std of each "
+                            "table measured on the sampled operands). All are computed and recorded, with the tolerance "
+                            "violations of each choice")
+                         .one_of(estimator_names())
                          .def("agn")}});
   return spec;
 }
@@ -51,7 +54,21 @@ const Spec& deploy_spec() {
       {{"bias_compensation",
         boolean("Take each table's expected error out of every output channel (the mean error per channel on the "
                 "sampled operands, which the matching records), subtracted from the integer accumulator")
-            .def(false)}});
+            .def(false)},
+       {"bn_adaptation", bn_adaptation_spec()}});
+  return spec;
+}
+
+const Spec& bn_adaptation_spec() {
+  static const Spec spec = object(
+      "BatchNorm adaptation after the tables are in place: every BatchNorm layer's running mean and variance "
+      "measured again in approx mode on seeded training images (no gradient; nothing else changes). The deployed "
+      "model otherwise keeps statistics measured with exact products",
+      {{"images", integer("Training images (seeded, without replacement) the statistics are measured on; 0 turns it off. "
+                          "Needs the dataset (-d) when the model has BatchNorm; a model without BatchNorm is left as it is")
+                      .def(1000)
+                      .min(0)},
+       {"batch_size", integer("Images per forward pass (BatchNorm normalises each batch by its own statistics)").def(128).min(2)}});
   return spec;
 }
 
@@ -95,6 +112,7 @@ const Spec& search_spec() {
                          .one_of({"val_loss", "val_accuracy"})
                          .def("val_loss")},
        {"bias_compensation", boolean("Evaluate each candidate with bias compensation (set it as in the deploy step)").def(false)},
+       {"bn_adaptation", bn_adaptation_spec()},
        {"batch_size", integer("Images per evaluation batch").def(256).min(1)}});
   return spec;
 }

@@ -12,8 +12,10 @@ const config::Spec& noise_spec();
 const config::Spec& sample_spec();
 // axnn-match: populations drawn per layer, the estimator that chooses.
 const config::Spec& match_spec();
-// axnn-deploy: bias compensation.
+// axnn-deploy: bias compensation, BatchNorm adaptation.
 const config::Spec& deploy_spec();
+// The bn_adaptation block of deploy and search: images, batch size.
+const config::Spec& bn_adaptation_spec();
 // axnn-sensitivity: images, batch size and the Hutchinson estimator's stopping rule.
 const config::Spec& sensitivity_spec();
 // axnn-assign: criterion, objective and budget.

@@ -6,6 +6,13 @@
 namespace axnn::nn {
 
 torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor& x) {
+  if (adapting_) {
+    torch::NoGradGuard no_grad;
+    const std::vector<int64_t> dims = {0, 2, 3};
+    torch::Tensor xd = x.to(torch::kDouble);
+    sums_ += torch::cat({xd.sum(dims), xd.square().sum(dims),
+                         torch::full({x.size(1)}, static_cast<double>(x.numel() / x.size(1)), sums_.options())});
+  }
   if (is_training() && parallel::world().size > 1 && options.track_running_stats()) return forward_synchronised(x);
   return torch::nn::BatchNorm2dImpl::forward(x);
 }
@@ -32,6 +39,28 @@ torch::Tensor BatchNorm2dImpl::forward_synchronised(const torch::Tensor& x) {
   torch::Tensor y = (x - mean.to(x.dtype()).view(shape)) * torch::rsqrt(var.to(x.dtype()).view(shape) + options.eps());
   if (options.affine()) y = y * weight.view(shape) + bias.view(shape);
   return y;
+}
+
+void BatchNorm2dImpl::start_adaptation() {
+  adapting_ = true;
+  sums_ = torch::zeros({3 * running_mean.size(0)}, torch::kDouble);
+  batches_before_ = num_batches_tracked.clone();
+}
+
+int64_t BatchNorm2dImpl::finish_adaptation() {
+  adapting_ = false;
+  torch::NoGradGuard no_grad;
+  parallel::allreduce_sum(sums_.data_ptr<double>(), static_cast<size_t>(sums_.numel()));
+  const int64_t c = running_mean.size(0);
+  torch::Tensor n = sums_.narrow(0, 2 * c, c);
+  torch::Tensor mean = sums_.narrow(0, 0, c) / n;
+  torch::Tensor var = (sums_.narrow(0, c, c) - n * mean * mean) / (n - 1).clamp_min(1);
+  running_mean.copy_(mean.to(running_mean.dtype()));
+  running_var.copy_(var.clamp_min(0).to(running_var.dtype()));
+  num_batches_tracked.copy_(batches_before_);
+  const auto seen = static_cast<int64_t>(n[0].item<double>());
+  sums_ = torch::Tensor();
+  return seen;
 }
 
 }  // namespace axnn::nn

@@ -13,8 +13,18 @@ class BatchNorm2dImpl : public torch::nn::BatchNorm2dImpl {
   using torch::nn::BatchNorm2dImpl::BatchNorm2dImpl;
   torch::Tensor forward(const torch::Tensor& x);
 
+  // BatchNorm adaptation (method/bn_adaptation.h): between start and finish, every forward adds its
+  // input's per-channel sum and sum of squares (double) to an exact accumulator; finish sums them over
+  // the ranks and sets running_mean and the unbiased running_var to the statistics of everything seen,
+  // restoring num_batches_tracked. Returns how many values per channel it saw.
+  void start_adaptation();
+  int64_t finish_adaptation();
+
  private:
   torch::Tensor forward_synchronised(const torch::Tensor& x);
+  bool adapting_ = false;
+  torch::Tensor sums_;  // double [3 * C]: sum, sum of squares, count (repeated per channel)
+  torch::Tensor batches_before_;
 };
 TORCH_MODULE(BatchNorm2d);
 

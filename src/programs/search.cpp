@@ -16,8 +16,10 @@ int main(int argc, char** argv) {
                        "them, are each deployed into the model and evaluated on the dataset's validation split with the "
                        "table kernels (the test split is never read). Keeps the best by validation loss (or accuracy) "
                        "and writes it as a matching artifact, so axnn-deploy works unchanged; its `assignment` "
-                       "attribute holds every candidate's predicted cost and evaluated loss and accuracy (config "
+                       "attribute holds every candidate's predicted cost and evaluated loss and accuracy. Each candidate's (and "
+                       "the reference's) BatchNorm statistics are adapted to its tables first, as axnn-deploy does (config "
                        "schema: workflows/schemas/search.schema.json).");
+  program.add_seed_option();
   program.add_config_option(method::search_spec());
   add_device_option(program);
   std::string matching_path, sensitivity_path, model, library_path, dataset, out;
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
     o.candidates = cfg["candidates"];
     o.select_by_accuracy = cfg["select_by"] == "val_accuracy";
     o.bias_compensation = cfg["bias_compensation"];
+    o.bn_adaptation = method::BnAdaptationOptions::from_config(cfg["bn_adaptation"], program.seed());
     o.batch_size = cfg["batch_size"];
     const InputRef matching_ref = input_ref(matching_path), model_ref = input_ref(model), library_ref = input_ref(library_path),
                    dataset_ref = input_ref(dataset);

@@ -100,7 +100,18 @@ def test_noise_and_retrain_on_two_ranks(data, one_and_two):
     axnn("mult", "build", "-o", d / "lib.h5")
     axnn("sample", "-d", d / "data.h5", "-m", d / "q.h5", "--set", "images=16", "-o", d / "refs.h5")
     axnn("match", "-r", d / "refs.h5", "-l", d / "lib.h5", "-o", d / "match.h5")
-    axnn("deploy", "-m", d / "q.h5", "--matching", d / "match.h5", "-l", d / "lib.h5", "-o", d / "dep.h5")
+    axnn("deploy", "-m", d / "q.h5", "--matching", d / "match.h5", "-l", d / "lib.h5", "-d", d / "data.h5",
+         "--set", "bn_adaptation.images=200", "--set", "bn_adaptation.batch_size=32", "-o", d / "dep.h5")
+    # BatchNorm adaptation on two ranks (each half of every batch, statistics summed) matches one process.
+    axnn("deploy", "-m", d / "q.h5", "--matching", d / "match.h5", "-l", d / "lib.h5", "-d", d / "data.h5",
+         "--set", "bn_adaptation.images=200", "--set", "bn_adaptation.batch_size=32", "--nproc", 2, "-o", d / "dep2.h5")
+    assert created_by(d / "dep2.h5")["world_size"] == 2
+    with h5py.File(d / "q.h5") as q, h5py.File(d / "dep.h5") as one_rank, h5py.File(d / "dep2.h5") as two_ranks:
+        for bn in ("bn1", "bn2"):
+            for stat in ("running_mean", "running_var"):
+                a, b = one_rank[f"params/{bn}.{stat}"][()], two_ranks[f"params/{bn}.{stat}"][()]
+                assert np.allclose(a, b, rtol=1e-4, atol=1e-5), (bn, stat, a, b)
+                assert not np.array_equal(a, q[f"params/{bn}.{stat}"][()]), (bn, stat)
     axnn("retrain", "-d", d / "data.h5", "-m", d / "dep.h5", "--set", "epochs=1", "--nproc", 2, "-o", d / "re.h5")
     assert created_by(d / "re.h5")["world_size"] == 2
     assert len(history(d / "re.h5")) == 1

@@ -52,7 +52,7 @@ def good(tmp_path_factory):
         ("train", "-d", g["data"], "--from", g["base"], "--mode", "quant", "--set", "epochs=1", "-o", g["quant"]),
         ("sample", "-d", g["data"], "-m", g["quant"], "--set", "images=16", "-o", g["refs"]),
         ("match", "-r", g["refs"], "-l", g["lib"], "-o", g["match"]),
-        ("deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-o", g["deployed"]),
+        ("deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-d", g["data"], "-o", g["deployed"]),
     ]
     for program, *args in steps:
         code, out = axnn(program, *args)
@@ -119,6 +119,18 @@ ARGUMENT_CASES = [
      ["estimator", "guess"]),
     ("deploy unknown setting", ["deploy", "-m", "{quant}", "--matching", "{match}", "-l", "{lib}", "--set",
                                 "bias_compensaton=true", "-o", "{out}"], 2, ["bias_compensaton", "unknown key"]),
+    ("deploy BatchNorm model without dataset", ["deploy", "-m", "{quant}", "--matching", "{match}", "-l", "{lib}", "-o",
+                                               "{out}"], 2, ["BatchNorm", "-d DATA.h5", "bn_adaptation.images=0"]),
+    ("deploy bn images -1", ["deploy", "-m", "{quant}", "--matching", "{match}", "-l", "{lib}", "-d", "{data}", "--set",
+                             "bn_adaptation.images=-1", "-o", "{out}"], 2, ["bn_adaptation.images"]),
+    ("deploy bn images 2.5", ["deploy", "-m", "{quant}", "--matching", "{match}", "-l", "{lib}", "-d", "{data}", "--set",
+                              "bn_adaptation.images=2.5", "-o", "{out}"], 2, ["bn_adaptation.images", "integer"]),
+    ("deploy bn images beyond the split", ["deploy", "-m", "{quant}", "--matching", "{match}", "-l", "{lib}", "-d",
+                                           "{data}", "--set", "bn_adaptation.images=100000", "-o", "{out}"], 2,
+     ["bn_adaptation.images", "data.h5", "holds 270"]),
+    ("search bn images beyond the split", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d",
+                                           "{data}", "--set", "criterion=sigma", "--set", "budget=1", "--set",
+                                           "bn_adaptation.images=100000", "-o", "{out}"], 2, ["bn_adaptation.images"]),
     ("search candidates 0", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d", "{data}", "--set",
                              "criterion=sigma", "--set", "candidates=0", "-o", "{out}"], 2, ["candidates"]),
     ("search hessian without sensitivity", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d",
@@ -377,7 +389,7 @@ FULL_DISK_CASES = [
     ("mult build", lambda g, o: ["mult", "build", "-o", o]),
     ("train", lambda g, o: ["train", "-d", g["data"], "--from", g["base"], "--set", "epochs=0", "-o", o]),
     ("data", lambda g, o: ["data", "fashion-mnist", FMNIST, "--limit-train", 3000, "--limit-test", 500, "-o", o]),
-    ("deploy", lambda g, o: ["deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-o", o]),
+    ("deploy", lambda g, o: ["deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-d", g["data"], "-o", o]),
     ("eval json", lambda g, o: ["eval", "-m", g["base"], "-d", g["data"], "--json", o + ".json"]),
     ("mult compose", lambda g, o: ["mult", "compose", "-o", o]),
 ]

@@ -120,7 +120,7 @@ def test_search_reads_the_sampled_model_the_dataset_and_library_and_feeds_deploy
     point = plan.step_point(5, plan.points[1])
     assert point == "search.candidates-4" and plan.step_point(4, plan.points[1]) == "base"
     cmd = shlex.split(plan.command(5, point, plan.step_inputs(5, point), "out.h5", "bin"))
-    assert cmd[0] == "bin/axnn-search" and "--seed" not in cmd and "-s" not in cmd
+    assert cmd[0] == "bin/axnn-search" and "--seed" in cmd and "-s" not in cmd  # seeded: BatchNorm adaptation
     assert cmd[cmd.index("-m") + 1].endswith("/base/noise.h5") and cmd[cmd.index("-d") + 1].endswith("/dataset.h5")
     assert cmd[cmd.index("-l") + 1].endswith("/library.h5") and "candidates=4" in cmd
     hessian = copy.deepcopy(cfg)
@@ -170,7 +170,7 @@ def with_steps(*steps, **extra):
     (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "sample"), step("m", "match"),
                 step("a", "assign")), "criterion hessian needs a sensitivity step"),
     (with_steps(step("b", "baseline"), step("q", "quantize"), step("s", "sample"), step("m", "match"),
-                step("d", "deploy", config={"x": 1})), "steps[4] (d).config: x: unknown key (expected one of: bias_compensation)"),
+                step("d", "deploy", config={"x": 1})), "steps[4] (d).config: x: unknown key (expected one of: bias_compensation, bn_adaptation)"),
     (with_steps(step("b", "baseline", config={"early_stopping": {"patience": 2}})),
      "steps[0] (b).config.early_stopping: set monitor"),
     (with_steps(step("b", "baseline", config={"epochs": "many"})), "steps[0] (b).config: epochs: expected integer"),

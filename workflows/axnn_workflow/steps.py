@@ -87,7 +87,7 @@ KINDS: dict[str, StepKind] = {
         StepKind("match", "match", "match", reads_library=True,
                  needs={"refs": (("sample",), "a match step needs a sample step before it")},
                  args=lambda c: ["-r", c.files["refs"], "-l", c.files["library"]]),
-        StepKind("deploy", "deploy", "deploy", makes_model=True, reads_library=True, seeded=False,
+        StepKind("deploy", "deploy", "deploy", makes_model=True, reads_library=True, reads_dataset=True,
                  needs={"matching": (("match", "assign", "search"),
                                      "a deploy step needs a match, assign or search step before it")},
                  implied_model=_sampled_model,
@@ -100,7 +100,7 @@ KINDS: dict[str, StepKind] = {
                  needs={"matching": (("match",), "an assign step needs a match step before it (its candidates)")},
                  args=lambda c: ["--matching", c.files["matching"]]
                  + (["-s", c.files["sensitivity"]] if "sensitivity" in c.files else [])),
-        StepKind("search", "search", "search", seeded=False, reads_dataset=True, reads_library=True,
+        StepKind("search", "search", "search", reads_dataset=True, reads_library=True,
                  needs={"matching": (("match",), "a search step needs a match step before it (its candidates)")},
                  implied_model=_sampled_model,
                  args=lambda c: ["--matching", c.files["matching"], "-m", c.files["model"], "-l", c.files["library"]]

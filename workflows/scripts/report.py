@@ -19,7 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 STAGES = [("baseline", "baseline_acc"), ("quantize", "quant_acc"), ("noise", "noise_acc"),
           ("deploy", "deployed_acc"), ("retrain", "retrained_acc")]
-COLUMNS = ["experiment", "point", "lambda", "seed"] + [c for _, c in STAGES] + ["relative_energy", "multipliers"]
+# deployed_unadapted_acc: the deployed network before BatchNorm adaptation (deploy step; empty without it).
+COLUMNS = (["experiment", "point", "lambda", "seed", "baseline_acc", "quant_acc", "noise_acc", "deployed_unadapted_acc",
+            "deployed_acc", "retrained_acc", "relative_energy", "multipliers"])
 
 
 def attr_json(f, name):
@@ -41,6 +43,8 @@ def read_matching(path):
                            **{k: float(g.attrs[k]) for k in ("sigma", "max_std", "predicted_std", "relative_power", "ops_share")},
                            "measured_std": float(g.attrs["measured_std"]) if "measured_std" in g.attrs else None,
                            "mean_error": float(g.attrs["mean_error"]) if "mean_error" in g.attrs else None})
+            l = layers[-1]
+            l["predicted/measured"] = (l["predicted_std"] / l["measured_std"] if l["measured_std"] else None)
         assignment = attr_json(f, "assignment") if "assignment" in f.attrs else None
         if assignment is None and "estimators" in f.attrs:  # which estimator chose, and every estimator's result
             assignment = {"estimator": attr_str(f, "estimator"), "estimators": attr_json(f, "estimators")}
@@ -53,6 +57,13 @@ def read_matching(path):
 def accuracy(step):
     with open(step["metrics"]) as f:
         return json.load(f)["accuracy"]
+
+
+def unadapted_accuracy(step):
+    """The deployed network's test accuracy before BatchNorm adaptation, when the deploy step adapted."""
+    with h5py.File(step["artifact"], "r") as f:
+        record = attr_json(f, "config").get("bn_adaptation", {})
+    return record.get("test_accuracy_before") if record.get("layers", 0) else None
 
 
 def read_point(plan, experiment):
@@ -75,7 +86,8 @@ def read_point(plan, experiment):
             strategy = ("noise tolerance (AGN)" if assignment is None else
                         f"{'search' if 'search' in assignment else 'budget'}, {assignment['criterion']}")
             chains.append({"strategy": strategy, "deploy": step["name"], "artifact": step["artifact"], "energy": energy, "layers": chosen,
-                           "deployed": accuracy(step), "retrained": None, "assignment": assignment,
+                           "deployed": accuracy(step), "unadapted": unadapted_accuracy(step), "retrained": None,
+                           "assignment": assignment,
                            "estimators": estimators})
         if kind == "retrain":
             source = by_artifact.get(step["inputs"]["model"])
@@ -91,6 +103,7 @@ def read_point(plan, experiment):
         layers = first["layers"]
         row["relative_energy"] = f"{first['energy']:.4f}"
         row["deployed_acc"] = f"{first['deployed']:.2f}"
+        row["deployed_unadapted_acc"] = f"{first['unadapted']:.2f}" if first["unadapted"] is not None else ""
         row["retrained_acc"] = f"{first['retrained']:.2f}" if first["retrained"] is not None else ""
         row["multipliers"] = " ".join(f"{l['layer']}:{l['multiplier']}" for l in layers)
         if first["estimators"]:  # the tolerance matching: its estimator, and what each estimator would give
@@ -101,6 +114,8 @@ def read_point(plan, experiment):
         for c in chains[1:]:
             row[f"{c['deploy']}.relative_energy"] = f"{c['energy']:.4f}"
             row[f"{c['deploy']}.deployed_acc"] = f"{c['deployed']:.2f}"
+            if c["unadapted"] is not None:
+                row[f"{c['deploy']}.deployed_unadapted_acc"] = f"{c['unadapted']:.2f}"
             if c["retrained"] is not None:
                 row[f"{c['deploy']}.retrained_acc"] = f"{c['retrained']:.2f}"
             if c["assignment"]:
@@ -240,9 +255,10 @@ def main(plan, experiment, out_csv, out_md, out_html, plots_dir):
         w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-    layer_cols = ["layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std", "measured_std", "mean_error",
-                  "relative_power"]
-    md = [f"# {experiment}: summary", "", "Accuracies: test split, percent. relative_energy: E_rel = "
+    layer_cols = ["layer", "ops_share", "sigma", "max_std", "multiplier", "predicted_std", "measured_std",
+                  "predicted/measured", "mean_error", "relative_power"]
+    md = [f"# {experiment}: summary", "", "Accuracies: test split, percent (deployed_unadapted_acc: "
+          "before BatchNorm adaptation, deployed_acc: after it). relative_energy: E_rel = "
           "sum_l ops share * P_l / P_exact. <estimator>.relative_energy / .violations: the E_rel each error "
           "estimator's choice would give, and how many layers it puts over their tolerance (error std measured on "
           "the sampled operands > max_std).", "", markdown_table([c for c in columns if c != "multipliers"], rows), ""]

@@ -260,4 +260,31 @@ TEST(Predictor, SampledErrorHasTheMeanAndStdOfTheErrorsAndAnUncertainty) {
   EXPECT_NEAR(e.std_error, 0.0, 1e-9);
 }
 
+// An error that depends only on the weight's sign (+d for w > 0, -d for w < 0) on a layer whose
+// channel 0 has all weights +1 and channel 1 all -1: every output of channel 0 is off by exactly K*d and
+// of channel 1 by -K*d, so the measured std is K*d. The channel estimator gives that exactly; the
+// paper's formula, which mixes both channels' weights into one histogram, sees zero-mean independent
+// errors and predicts sqrt(K)*d.
+TEST(Predictor, ChannelEstimatorAddsAChannelsMeanErrorOverItsProducts) {
+  const int64_t k = 64, d = 5;
+  LayerRefs l = random_layer(k, 40, 2, 9);
+  for (int64_t j = 0; j < k; ++j) l.weights[static_cast<size_t>(j)] = 1, l.weights[static_cast<size_t>(k + j)] = -1;
+  l.weight_hist = histogram(l.weights.data(), l.weights.size());
+  const auto lut = mult::table_from([&](int a, int w) { return a * w + (w > 0 ? d : w < 0 ? -d : 0); });
+  const auto draws = draw_rows(l.kept(), 256, 1);
+  const double kd = static_cast<double>(k * d);
+  EXPECT_NEAR(measured_std(l, lut.data()), kd, 1e-9);
+  EXPECT_NEAR(predict_channel_std(l, draws, lut.data()), kd, 1e-9);
+  EXPECT_NEAR(predict_std(l.rows, k, draws, error_moments(lut.data(), normalize(l.weight_hist))), std::sqrt(64.0) * 5, 1e-9);
+}
+
+// With one output channel, the channel estimator is the paper's formula (same histograms, same draws).
+TEST(Predictor, ChannelEstimatorWithOneChannelIsTheFormula) {
+  const LayerRefs l = random_layer(150, 60, 1, 4);
+  const auto lut = hand_made_table();
+  const auto draws = draw_rows(l.kept(), 128, 2);
+  EXPECT_NEAR(predict_channel_std(l, draws, lut.data()),
+              predict_std(l.rows, l.fan_in, draws, error_moments(lut.data(), normalize(l.weight_hist))), 1e-6);
+}
+
 }  // namespace axnn::method
