@@ -2,7 +2,8 @@
 # A quick check of the method on one network, the programs run by hand (no workflow): baseline, QAT,
 # noise, sample, match (every estimator recorded), deploy with and without BatchNorm adaptation, one
 # retraining epoch; then every estimator's predicted error std against the std measured on the sampled
-# operands, for each layer's choice and for every candidate multiplier.
+# operands, for each layer's choice and for every candidate multiplier, and against the std measured on
+# operands of 128 other images (a second sample, seed 1): does the prediction hold beyond its sample?
 #   scripts/experiments/estimator_check.sh ARCH LIBRARY.h5 OUT_DIR [TRAIN_IMAGES] [LAMBDA]
 # LIBRARY.h5 from `axnn-mult build` (built-in) or `axnn-mult import-evoapprox` (EvoApproxLib mul8s).
 # Fashion-MNIST from Debian's dataset-fashion-mnist; 2,000 test images.
@@ -17,6 +18,8 @@ run() { echo "+ $*" >&2; "$@" --log-level warn; }
 [[ -f "$out/quant.h5" ]] || run "$bin/axnn-train" -d "$out/data.h5" --from "$out/base.h5" --mode quant --set epochs=1 --set optimizer.lr=0.001 -o "$out/quant.h5"
 [[ -f "$out/noise.h5" ]] || run "$bin/axnn-noise" -d "$out/data.h5" -m "$out/quant.h5" --set lambda="$lambda" --set epochs=2 --set optimizer.lr=0.005 -o "$out/noise.h5"
 run "$bin/axnn-sample" -d "$out/data.h5" -m "$out/noise.h5" --set images=128 -o "$out/refs.h5"
+run "$bin/axnn-sample" -d "$out/data.h5" -m "$out/noise.h5" --set images=128 --seed 1 -o "$out/refs-heldout.h5"
+run "$bin/axnn-match" -r "$out/refs-heldout.h5" -l "$lib" -o "$out/match-heldout.h5"
 for e in agn channel sampled; do
   run "$bin/axnn-match" -r "$out/refs.h5" -l "$lib" --set estimator="$e" -o "$out/match-$e.h5"
   run "$bin/axnn-deploy" -m "$out/noise.h5" --matching "$out/match-$e.h5" -l "$lib" -d "$out/data.h5" -o "$out/deploy-$e.h5"
@@ -31,6 +34,8 @@ def cfg(path):
         v = f.attrs["config"]
         return json.loads(v.decode() if isinstance(v, bytes) else v)
 print(f"quant model {cfg(out + '/quant.h5')['test_accuracy']:.2f}, noise model {cfg(out + '/noise.h5')['test_accuracy']:.2f}")
+with h5py.File(f"{out}/match-heldout.h5") as f:
+    heldout = f["sampled_std"][()]
 for e in ("agn", "channel", "sampled"):
     with h5py.File(f"{out}/match-{e}.h5") as f:
         names = json.loads(f.attrs["layer_names"])
@@ -49,7 +54,11 @@ for e in ("agn", "channel", "sampled"):
         c = chosen[i]
         ok = meas[i] > 0
         ratio = pred[i][ok] / meas[i][ok]
+        hok = heldout[i] > 0
+        hratio = pred[i][hok] / heldout[i][hok]
         print(f"  {n:22s} {mults[c]:14s} predicted {pred[i][c]:9.1f} measured {meas[i][c]:9.1f} "
               f"max_std {max_std[i]:9.1f} ratio {pred[i][c] / meas[i][c] if meas[i][c] else float('nan'):5.2f} | "
-              f"all candidates: ratio {ratio.min():.2f}..{ratio.max():.2f}, within 25% {np.mean(np.abs(ratio - 1) <= 0.25) * 100:.0f}%")
+              f"all: {ratio.min():.2f}..{ratio.max():.2f}, {np.mean(np.abs(ratio - 1) <= 0.25) * 100:.0f}% within 25% | "
+              f"held-out {heldout[i][c]:9.1f} ratio {pred[i][c] / heldout[i][c] if heldout[i][c] else float('nan'):5.2f} "
+              f"(all: {hratio.min():.2f}..{hratio.max():.2f})")
 PY

@@ -92,16 +92,39 @@ Assignment solve(const AssignProblem& p, Objective objective, double budget) {
   return trace(levels, pick);
 }
 
-std::vector<Assignment> best_under_budget(const AssignProblem& p, double budget, int k) {
-  const auto levels = fronts(p);
-  const std::vector<State>& front = levels.back();
-  std::vector<Assignment> out;
-  // Cost falls as energy rises along the front: the best ones under the budget are its last ones.
-  for (int i = static_cast<int>(front.size()) - 1; i >= 0 && static_cast<int>(out.size()) < k; --i)
-    if (front[static_cast<size_t>(i)].energy <= budget) out.push_back(trace(levels, i));
+namespace {
+
+// The front's points within the budget, as indices into the last level, lowest cost first (cost falls
+// as energy rises along the front); ConfigError when there are none.
+std::vector<int> within_budget(const std::vector<State>& front, double budget) {
+  std::vector<int> out;
+  for (int i = static_cast<int>(front.size()) - 1; i >= 0; --i)
+    if (front[static_cast<size_t>(i)].energy <= budget) out.push_back(i);
   if (out.empty())
     throw ConfigError(fmt::format("budget: E_rel <= {} is impossible; the lowest reachable relative energy is {:.6f}", budget,
                                   front.front().energy));
+  return out;
+}
+
+}  // namespace
+
+std::vector<Assignment> best_under_budget(const AssignProblem& p, double budget, int k) {
+  const auto levels = fronts(p);
+  const std::vector<int> within = within_budget(levels.back(), budget);
+  std::vector<Assignment> out;
+  for (size_t j = 0; j < within.size() && static_cast<int>(out.size()) < k; ++j) out.push_back(trace(levels, within[j]));
+  return out;
+}
+
+std::vector<Assignment> spread_under_budget(const AssignProblem& p, double budget, int k) {
+  const auto levels = fronts(p);
+  const std::vector<int> within = within_budget(levels.back(), budget);
+  const size_t m = within.size(), n = std::min<size_t>(m, static_cast<size_t>(std::max(k, 1)));
+  std::vector<Assignment> out;
+  for (size_t j = 0; j < n; ++j) {  // ranks 0 .. m-1 in n even steps (distinct, since n <= m)
+    const size_t rank = n == 1 ? 0 : (j * (m - 1) + (n - 1) / 2) / (n - 1);
+    out.push_back(trace(levels, within[rank]));
+  }
   return out;
 }
 

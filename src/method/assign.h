@@ -35,6 +35,11 @@ Assignment solve(const AssignProblem& p, Objective objective, double budget);
 // none fits the budget.
 std::vector<Assignment> best_under_budget(const AssignProblem& p, double budget, int k);
 
+// k Pareto-optimal assignments with E_rel <= budget spread across the front: evenly by rank along the
+// front's part within the budget, from its lowest predicted cost (always first) to its lowest energy
+// (all of them when there are at most k). ConfigError when none fits the budget.
+std::vector<Assignment> spread_under_budget(const AssignProblem& p, double budget, int k);
+
 // The problem a matching and a criterion define: "hessian" (needs `sensitivity`, layer names must
 // match) or "sigma" (the matching's max_std = std(y) * |sigma_l|). Costs of infinity exclude a candidate.
 AssignProblem make_problem(const Matching& m, const std::string& criterion, const Sensitivity* sensitivity);

@@ -61,7 +61,7 @@ struct Matching {
 struct MatchOptions {
   int populations = 512;
   uint64_t seed = 0;
-  std::string estimator = "agn";  // one of estimator_names()
+  std::string estimator = "sampled";  // one of estimator_names()
 };
 
 // Index of the lowest-power candidate whose predicted std <= max_std (ties: the smaller predicted

@@ -46,7 +46,8 @@ SearchResult search(const Matching& matching, const AssignProblem& problem, cons
   as_given.bn_adaptation.images = 0;
   r.reference = evaluate_val(reference, dataset, dataset_path, as_given, device);
   spdlog::info("reference (the model as given): val loss {:.4f}, accuracy {:.2f}%", r.reference.loss, r.reference.accuracy);
-  const std::vector<Assignment> candidates = best_under_budget(problem, options.budget, options.candidates);
+  const std::vector<Assignment> candidates = options.spread ? spread_under_budget(problem, options.budget, options.candidates)
+                                                            : best_under_budget(problem, options.budget, options.candidates);
   Progress progress("candidates", static_cast<int64_t>(candidates.size()));
   for (size_t i = 0; i < candidates.size(); ++i) {
     models::Checkpoint c = models::load_checkpoint(model_path);
@@ -76,6 +77,7 @@ nlohmann::json search_record(const SearchResult& r, const Matching& matching, co
   }
   return {{"split", "val"},
           {"candidates", options.candidates},
+          {"candidates_from", options.spread ? "front" : "cheapest"},
           {"select_by", options.select_by_accuracy ? "val_accuracy" : "val_loss"},
           {"bias_compensation", options.bias_compensation},
           {"bn_adaptation_images", options.bn_adaptation.images},

@@ -1,5 +1,5 @@
-// Search with accuracy in the loop: the K Pareto-optimal assignments of lowest predicted cost under an
-// energy budget (axnn-assign's front) are each deployed into the model and evaluated on the
+// Search with accuracy in the loop: K Pareto-optimal assignments under an energy budget (axnn-assign's
+// front; spread across it, or the K of lowest predicted cost) are each deployed into the model and evaluated on the
 // validation split with the table kernels; the best evaluated one is kept. The test split is not read.
 #pragma once
 
@@ -20,6 +20,7 @@ namespace axnn::method {
 struct SearchOptions {
   double budget = 0.5;
   int candidates = 8;
+  bool spread = true;  // candidates across the front within the budget; else the K of lowest predicted cost
   bool select_by_accuracy = false;  // else the lowest validation loss
   bool bias_compensation = false;
   BnAdaptationOptions bn_adaptation;  // applied to every candidate (not the reference) before its val pass

@@ -11,9 +11,9 @@
 int main(int argc, char** argv) {
   using namespace axnn;
   cli::Program program("axnn-search",
-                       "Search with accuracy in the loop: from a matching's candidates, the K Pareto-optimal assignments "
-                       "(one multiplier per layer) of lowest predicted cost with E_rel <= budget, as axnn-assign ranks "
-                       "them, are each deployed into the model and evaluated on the dataset's validation split with the "
+                       "Search with accuracy in the loop: from a matching's candidates, K Pareto-optimal assignments "
+                       "(one multiplier per layer) with E_rel <= budget, as axnn-assign ranks them (spread across the "
+                       "front, or the K of lowest predicted cost: candidates_from), are each deployed into the model and evaluated on the dataset's validation split with the "
                        "table kernels (the test split is never read). Keeps the best by validation loss (or accuracy) "
                        "and writes it as a matching artifact, so axnn-deploy works unchanged; its `assignment` "
                        "attribute holds every candidate's predicted cost and evaluated loss and accuracy. Each candidate's (and "
@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     method::SearchOptions o;
     o.budget = cfg["budget"];
     o.candidates = cfg["candidates"];
+    o.spread = cfg["candidates_from"] == "front";
     o.select_by_accuracy = cfg["select_by"] == "val_accuracy";
     o.bias_compensation = cfg["bias_compensation"];
     o.bn_adaptation = method::BnAdaptationOptions::from_config(cfg["bn_adaptation"], program.seed());

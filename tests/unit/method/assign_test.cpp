@@ -119,6 +119,28 @@ TEST(Assign, BestUnderBudgetAreTheKCheapestParetoAssignmentsWithinIt) {
   EXPECT_THROW(best_under_budget(random_problem(4, 3, rng2), 0.0, 3), ConfigError);
 }
 
+TEST(Assign, SpreadUnderBudgetSpansTheFrontWithinIt) {
+  std::mt19937_64 rng(17);
+  for (int trial = 0; trial < 20; ++trial) {
+    const AssignProblem p = random_problem(3 + trial % 4, 4, rng);
+    const double budget = 0.7 + 0.05 * (trial % 5);
+    if (brute_force(p, Objective::MinCost, budget).first == std::numeric_limits<double>::infinity()) continue;
+    const std::vector<Assignment> all = best_under_budget(p, budget, 100000), c = spread_under_budget(p, budget, 4);
+    ASSERT_EQ(c.size(), std::min<size_t>(all.size(), 4));
+    // The lowest-cost point first, the front's lowest-energy point within the budget last, every one a
+    // front point within the budget, in rising cost.
+    EXPECT_EQ(c.front().choice, all.front().choice);
+    EXPECT_EQ(c.back().choice, all.back().choice);
+    for (size_t i = 0; i < c.size(); ++i) {
+      EXPECT_LE(c[i].energy, budget);
+      EXPECT_TRUE(std::any_of(all.begin(), all.end(), [&](const Assignment& a) { return a.choice == c[i].choice; }));
+      if (i > 0) {
+        EXPECT_GT(c[i].cost, c[i - 1].cost);
+      }
+    }
+  }
+}
+
 TEST(Assign, BudgetOfOneReturnsAllExact) {
   std::mt19937_64 rng(5);
   AssignProblem p = random_problem(5, 4, rng);
