@@ -40,8 +40,9 @@ BnAdaptationResult adapt_batchnorm(models::Model& model, const data::Dataset& d,
   const auto layers = batchnorm_layers(model);
   if (o.images <= 0 || layers.empty()) return r;
   if (o.images > d.train.n)
-    throw InputError(fmt::format("bn_adaptation.images: {} images asked for, but the train split of {} holds {}", o.images,
-                                 dataset_path, d.train.n));
+    throw InputError(fmt::format("bn_adaptation.images: {} images asked for, but the train split of {} holds {} (set "
+                                 "bn_adaptation.images to at most {}, or 0 to turn the adaptation off)",
+                                 o.images, dataset_path, d.train.n, d.train.n));
   const data::Split images = data::seeded_subset(d.train, o.images, o.seed);
   train::LoaderOptions lo;
   lo.batch_size = o.batch_size;

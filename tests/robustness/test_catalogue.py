@@ -52,7 +52,8 @@ def good(tmp_path_factory):
         ("train", "-d", g["data"], "--from", g["base"], "--mode", "quant", "--set", "epochs=1", "-o", g["quant"]),
         ("sample", "-d", g["data"], "-m", g["quant"], "--set", "images=16", "-o", g["refs"]),
         ("match", "-r", g["refs"], "-l", g["lib"], "-o", g["match"]),
-        ("deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-d", g["data"], "-o", g["deployed"]),
+        ("deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-d", g["data"],
+         "--set", "bn_adaptation.images=200", "-o", g["deployed"]),
     ]
     for program, *args in steps:
         code, out = axnn(program, *args)
@@ -133,6 +134,9 @@ ARGUMENT_CASES = [
                                            "bn_adaptation.images=100000", "-o", "{out}"], 2, ["bn_adaptation.images"]),
     ("search candidates 0", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d", "{data}", "--set",
                              "criterion=sigma", "--set", "candidates=0", "-o", "{out}"], 2, ["candidates"]),
+    ("search unknown candidates_from", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d", "{data}",
+                                        "--set", "criterion=sigma", "--set", "candidates_from=best", "-o", "{out}"], 2,
+     ["candidates_from", "best"]),
     ("search hessian without sensitivity", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d",
                                             "{data}", "-o", "{out}"], 2, ["criterion hessian", "--sensitivity"]),
     ("search impossible budget", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d", "{data}",
@@ -389,7 +393,8 @@ FULL_DISK_CASES = [
     ("mult build", lambda g, o: ["mult", "build", "-o", o]),
     ("train", lambda g, o: ["train", "-d", g["data"], "--from", g["base"], "--set", "epochs=0", "-o", o]),
     ("data", lambda g, o: ["data", "fashion-mnist", FMNIST, "--limit-train", 3000, "--limit-test", 500, "-o", o]),
-    ("deploy", lambda g, o: ["deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-d", g["data"], "-o", o]),
+    ("deploy", lambda g, o: ["deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-d", g["data"],
+                             "--set", "bn_adaptation.images=200", "-o", o]),
     ("eval json", lambda g, o: ["eval", "-m", g["base"], "-d", g["data"], "--json", o + ".json"]),
     ("mult compose", lambda g, o: ["mult", "compose", "-o", o]),
 ]

@@ -101,6 +101,8 @@ done
 "$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/sample.h5" | grep -q "max_std" || fail "inspect refs"
 "$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/deploy.h5" | grep -q "fc1 .* mean " || fail "the deployed model shows no bias compensation"
 if "$AXNN_BIN/axnn-inspect" "$t/assign.budget-0.6/deploy_b.h5" | grep -q " mean "; then fail "deploy_b compensated without being asked"; fi
+"$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/deploy.h5" | grep -A2 "BatchNorm adaptation" | grep -qE "^  2 +200 " \
+  || fail "the deployed model shows no BatchNorm adaptation of its 2 layers on 200 images"
 # The summary: one row per sweep point with the required columns; the matching measured its choices.
 "$python" - "$t" <<'PY' || fail "summary / matching content"
 import csv, sys, h5py
@@ -114,6 +116,9 @@ for r in rows:
     assert float(r["deploy_b.relative_energy"]) <= float(r["deploy_b.budget"]) + 1e-12, r
     assert 0 <= float(r["deploy_b.retrained_acc"]) <= 100, r
     assert float(r["deploy_s.relative_energy"]) <= 0.7 + 1e-12, r
+    # BatchNorm adaptation: the accuracy before it is reported where the deploy step adapted (not deploy_s).
+    assert 0 <= float(r["deployed_unadapted_acc"]) <= 100 and 0 <= float(r["deploy_b.deployed_unadapted_acc"]) <= 100, r
+    assert "deploy_s.deployed_unadapted_acc" not in r or r["deploy_s.deployed_unadapted_acc"] == "", r
     # The noise branch's matching chose with the sampled estimator, which no layer's measured error
     # exceeds; the paper's agn estimate is reported next to it.
     assert r["estimator"] == "sampled" and r["sampled.violations"] == "0", r

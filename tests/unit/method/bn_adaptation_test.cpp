@@ -3,6 +3,7 @@
 // BatchNorm.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <random>
 
@@ -133,6 +134,32 @@ TEST(BnAdaptation, NoEffectWithoutBatchNormOrWithZeroImages) {
   off.images = 0;
   EXPECT_EQ(adapt_batchnorm(*c.model, d, "random.h5", off, torch::kCPU).layers, 0);
   for (const auto& [key, t] : state(*c.model)) EXPECT_TRUE(torch::equal(t, lenet_before.at(key))) << key;
+}
+
+struct ConvBatchNorm : models::Model {
+  ConvBatchNorm()
+      : conv(register_module("conv", nn::ApproxConv2d(torch::nn::Conv2dOptions(1, 2, 3)))),
+        bn(register_module("bn", nn::BatchNorm2d(2))) {}
+  torch::Tensor forward(torch::Tensor x) override { return bn(conv(x)).flatten(1); }
+  nn::ApproxConv2d conv;
+  nn::BatchNorm2d bn;
+};
+
+TEST(BnAdaptation, NonFiniteStatisticsAreAnErrorNamingTheLayer) {
+  const data::Dataset d = random_images(10);
+  ConvBatchNorm m;
+  {
+    torch::NoGradGuard no_grad;
+    m.conv->weight.fill_(std::numeric_limits<float>::infinity());
+  }
+  BnAdaptationOptions o;
+  o.images = 10;
+  try {
+    adapt_batchnorm(m, d, "random.h5", o, torch::kCPU);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("non-finite statistics in layer bn"), std::string::npos) << e.what();
+  }
 }
 
 TEST(BnAdaptation, MoreImagesThanTheSplitIsAnInputErrorNamingTheSetting) {
