@@ -21,6 +21,7 @@ import hashlib
 import io
 import os
 import pickle
+import signal
 import struct
 import subprocess
 import sys
@@ -178,7 +179,13 @@ def main():
     return 0
 
 
+def _stop(signum, frame):
+    # SIGTERM as SystemExit: the temporary folder, a partial file and pip are cleaned up on the way out.
+    sys.exit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop)
     try:
         sys.exit(main())
     except BadInput as e:

@@ -69,7 +69,11 @@ const Spec& bn_adaptation_spec() {
                           "Needs the dataset (-d) when the model has BatchNorm; a model without BatchNorm is left as it is")
                       .def(1000)
                       .min(0)},
-       {"batch_size", integer("Images per forward pass (BatchNorm normalises each batch by its own statistics)").def(128).min(2)}});
+       {"batch_size", integer("Images per forward pass (BatchNorm normalises each batch by its own statistics; bounds "
+                              "memory)")
+                          .def(128)
+                          .min(2)
+                          .max(4096)}});
   return spec;
 }
 
