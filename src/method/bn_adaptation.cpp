@@ -30,8 +30,6 @@ BnAdaptationOptions BnAdaptationOptions::from_config(const nlohmann::json& block
   return o;
 }
 
-nlohmann::json BnAdaptationResult::record() const { return {{"layers", layers}, {"images", images}}; }
-
 int64_t count_batchnorm(models::Model& model) { return static_cast<int64_t>(batchnorm_layers(model).size()); }
 
 BnAdaptationResult adapt_batchnorm(models::Model& model, const data::Dataset& d, const std::string& dataset_path,

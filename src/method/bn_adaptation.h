@@ -28,7 +28,6 @@ struct BnAdaptationOptions {
 struct BnAdaptationResult {
   int64_t layers = 0;  // BatchNorm layers adapted (0: the model has none; nothing changed)
   int64_t images = 0;
-  nlohmann::json record() const;  // what the artifact keeps
 };
 
 // How many BatchNorm layers `model` has.

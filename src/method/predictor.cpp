@@ -70,23 +70,13 @@ double predict_channel_std(const LayerRefs& l, const std::vector<int64_t>& draws
       if (h[static_cast<size_t>(a)]) rows[i].emplace_back(a, static_cast<double>(h[static_cast<size_t>(a)]));
   }
   double s1 = 0, s2 = 0, n = 0;
-  Distribution m1{}, m2{};
   for (int64_t c = 0; c < l.out_channels; ++c) {
-    const Histogram hw = histogram(l.weights.data() + c * k, static_cast<size_t>(k));
-    for (int a = 0; a < 256; ++a) {
-      double e1 = 0, e2 = 0;
-      for (int w = 0; w < 256; ++w) {
-        if (!hw[static_cast<size_t>(w)]) continue;
-        const double e = static_cast<double>(lut[a * 256 + w]) - static_cast<double>((a - 128) * (w - 128));
-        e1 += e * static_cast<double>(hw[static_cast<size_t>(w)]), e2 += e * e * static_cast<double>(hw[static_cast<size_t>(w)]);
-      }
-      m1[static_cast<size_t>(a)] = e1 / kd, m2[static_cast<size_t>(a)] = e2 / kd;
-    }
+    const ErrorMoments m = error_moments(lut, normalize(histogram(l.weights.data() + c * k, static_cast<size_t>(k))));
     const int64_t g = c / cout_g;
     for (size_t i = 0; i < draws.size(); ++i) {
       if (!l.row_group.empty() && l.row_group[static_cast<size_t>(draws[i])] != g) continue;
       double mu = 0, second = 0;
-      for (const auto& [a, count] : rows[i]) mu += count * m1[static_cast<size_t>(a)], second += count * m2[static_cast<size_t>(a)];
+      for (const auto& [a, count] : rows[i]) mu += count * m.m1[static_cast<size_t>(a)], second += count * m.m2[static_cast<size_t>(a)];
       mu /= kd, second /= kd;
       const double mean = kd * mu, var = kd * std::max(0.0, second - mu * mu);
       s1 += mean, s2 += mean * mean + var, n += 1;
