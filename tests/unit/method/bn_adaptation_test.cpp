@@ -11,34 +11,18 @@
 #include "method/bn_adaptation.h"
 #include "nn/approx_layer.h"
 #include "nn/batch_norm.h"
+#include "method_fixtures.h"
 
 namespace axnn::method {
 namespace {
 
 models::Checkpoint lenet_quant() {
-  torch::manual_seed(7);
-  models::ModelOptions o;
-  o.in_channels = 1;
-  o.image_size = 28;
-  models::Checkpoint c{"lenet5", o, models::build_model("lenet5", o)};
-  for (auto& [name, layer] : nn::approx_layers(*c.model)) {
-    layer->set_mode(nn::Mode::Quant);
-    layer->act_max().fill_(3.0);
-  }
+  models::Checkpoint c = test::quant_lenet(7);
+  for (auto& [name, layer] : nn::approx_layers(*c.model)) layer->act_max().fill_(3.0);
   return c;
 }
 
-data::Dataset random_images(int64_t n) {
-  data::Dataset d;
-  for (int i = 0; i < 10; ++i) d.classes.push_back(std::to_string(i));
-  d.train.n = n, d.train.c = 1, d.train.h = d.train.w = 28;
-  std::mt19937_64 rng(11);
-  for (int64_t i = 0; i < n * 28 * 28; ++i) d.train.images.push_back(static_cast<uint8_t>(rng() % 256));
-  for (int64_t i = 0; i < n; ++i) d.train.labels.push_back(static_cast<int32_t>(i % 10));
-  d.mean = {0.5};
-  d.std = {0.3};
-  return d;
-}
+data::Dataset random_images(int64_t n) { return test::random_dataset(n, 11); }
 
 // The images adapt_batchnorm draws, normalised as the loader does.
 torch::Tensor drawn(const data::Dataset& d, int64_t n, uint64_t seed) {

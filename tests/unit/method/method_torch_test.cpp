@@ -10,32 +10,13 @@
 #include "multipliers/families.h"
 #include "nn/approx_layer.h"
 #include "train/loader.h"
+#include "method_fixtures.h"
 
 namespace axnn::method {
 namespace {
 
-models::Checkpoint lenet() {
-  torch::manual_seed(3);
-  models::ModelOptions o;
-  o.in_channels = 1;
-  o.image_size = 28;
-  models::Checkpoint c{"lenet5", o, models::build_model("lenet5", o)};
-  for (auto& [name, layer] : nn::approx_layers(*c.model)) layer->set_mode(nn::Mode::Quant);
-  return c;
-}
-
-data::Dataset random_dataset(int64_t n) {
-  data::Dataset d;
-  d.name = "random";
-  for (int i = 0; i < 10; ++i) d.classes.push_back(std::to_string(i));
-  d.train.n = n, d.train.c = 1, d.train.h = d.train.w = 28;
-  std::mt19937_64 rng(5);
-  for (int64_t i = 0; i < n * 28 * 28; ++i) d.train.images.push_back(static_cast<uint8_t>(rng() % 256));
-  for (int64_t i = 0; i < n; ++i) d.train.labels.push_back(static_cast<int32_t>(i % 10));
-  d.mean = {0.5};
-  d.std = {0.3};
-  return d;
-}
+models::Checkpoint lenet() { return test::quant_lenet(3); }
+data::Dataset random_dataset(int64_t n) { return test::random_dataset(n, 5); }
 
 TEST(Noise, TermGradientReachesEverySigma) {
   models::Checkpoint c = lenet();
