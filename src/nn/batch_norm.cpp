@@ -43,24 +43,23 @@ torch::Tensor BatchNorm2dImpl::forward_synchronised(const torch::Tensor& x) {
 
 void BatchNorm2dImpl::start_adaptation() {
   adapting_ = true;
-  sums_ = torch::zeros({3 * running_mean.size(0)}, torch::kDouble);
+  sums_ = torch::zeros({3 * running_mean.size(0)}, running_mean.options().dtype(torch::kDouble));  // on the layer's device
   batches_before_ = num_batches_tracked.clone();
 }
 
-int64_t BatchNorm2dImpl::finish_adaptation() {
+void BatchNorm2dImpl::finish_adaptation() {
   adapting_ = false;
   torch::NoGradGuard no_grad;
-  parallel::allreduce_sum(sums_.data_ptr<double>(), static_cast<size_t>(sums_.numel()));
+  torch::Tensor sums = sums_.to(torch::kCPU).contiguous();  // the collective takes host memory
+  parallel::allreduce_sum(sums.data_ptr<double>(), static_cast<size_t>(sums.numel()));
   const int64_t c = running_mean.size(0);
-  torch::Tensor n = sums_.narrow(0, 2 * c, c);
-  torch::Tensor mean = sums_.narrow(0, 0, c) / n;
-  torch::Tensor var = (sums_.narrow(0, c, c) - n * mean * mean) / (n - 1).clamp_min(1);
+  torch::Tensor n = sums.narrow(0, 2 * c, c);
+  torch::Tensor mean = sums.narrow(0, 0, c) / n;
+  torch::Tensor var = (sums.narrow(0, c, c) - n * mean * mean) / (n - 1).clamp_min(1);
   running_mean.copy_(mean.to(running_mean.dtype()));
   running_var.copy_(var.clamp_min(0).to(running_var.dtype()));
   num_batches_tracked.copy_(batches_before_);
-  const auto seen = static_cast<int64_t>(n[0].item<double>());
   sums_ = torch::Tensor();
-  return seen;
 }
 
 }  // namespace axnn::nn

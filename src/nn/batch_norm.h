@@ -16,9 +16,9 @@ class BatchNorm2dImpl : public torch::nn::BatchNorm2dImpl {
   // BatchNorm adaptation (method/bn_adaptation.h): between start and finish, every forward adds its
   // input's per-channel sum and sum of squares (double) to an exact accumulator; finish sums them over
   // the ranks and sets running_mean and the unbiased running_var to the statistics of everything seen,
-  // restoring num_batches_tracked. Returns how many values per channel it saw.
+  // restoring num_batches_tracked.
   void start_adaptation();
-  int64_t finish_adaptation();
+  void finish_adaptation();
 
  private:
   torch::Tensor forward_synchronised(const torch::Tensor& x);

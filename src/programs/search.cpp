@@ -13,12 +13,13 @@ int main(int argc, char** argv) {
   cli::Program program("axnn-search",
                        "Search with accuracy in the loop: from a matching's candidates, K Pareto-optimal assignments "
                        "(one multiplier per layer) with E_rel <= budget, as axnn-assign ranks them (spread across the "
-                       "front, or the K of lowest predicted cost: candidates_from), are each deployed into the model and evaluated on the dataset's validation split with the "
-                       "table kernels (the test split is never read). Keeps the best by validation loss (or accuracy) "
-                       "and writes it as a matching artifact, so axnn-deploy works unchanged; its `assignment` "
-                       "attribute holds every candidate's predicted cost and evaluated loss and accuracy. Each candidate's (and "
-                       "the reference's) BatchNorm statistics are adapted to its tables first, as axnn-deploy does (config "
-                       "schema: workflows/schemas/search.schema.json).");
+                       "front, or the K of lowest predicted cost: candidates_from), are each deployed into the model, "
+                       "their BatchNorm statistics adapted to the tables as axnn-deploy does, and evaluated on the "
+                       "dataset's validation split with the table kernels (the test split is never read). Keeps the best "
+                       "by validation loss (or accuracy) and writes it as a matching artifact, so axnn-deploy works "
+                       "unchanged; its `assignment` attribute holds every candidate's predicted cost and evaluated loss "
+                       "and accuracy, next to the model as given (its own statistics) as the reference (config schema: "
+                       "workflows/schemas/search.schema.json).");
   program.add_seed_option();
   program.add_config_option(method::search_spec());
   add_device_option(program);

@@ -20,8 +20,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 STAGES = [("baseline", "baseline_acc"), ("quantize", "quant_acc"), ("noise", "noise_acc"),
           ("deploy", "deployed_acc"), ("retrain", "retrained_acc")]
 # deployed_unadapted_acc: the deployed network before BatchNorm adaptation (deploy step; empty without it).
-COLUMNS = (["experiment", "point", "lambda", "seed", "baseline_acc", "quant_acc", "noise_acc", "deployed_unadapted_acc",
-            "deployed_acc", "retrained_acc", "relative_energy", "multipliers"])
+STAGE_COLUMNS = [c for _, c in STAGES]
+STAGE_COLUMNS.insert(STAGE_COLUMNS.index("deployed_acc"), "deployed_unadapted_acc")
+COLUMNS = ["experiment", "point", "lambda", "seed"] + STAGE_COLUMNS + ["relative_energy", "multipliers"]
 
 
 def attr_json(f, name):
