@@ -20,7 +20,9 @@ setup:
 build: setup
 	@scripts/build.sh
 
+# The tests need more packages than the demo (sanitizers, a SLURM cluster, Chromium).
 test: build
+	@scripts/setup.sh --test
 	@scripts/test.sh
 
 demo: build

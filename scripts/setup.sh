@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what axnn needs and is missing; fast and silent when everything is there.
-#   1. Debian packages listed in scripts/debian-packages.txt (needs root and Debian's archive);
+#   1. Debian packages listed in scripts/debian-packages.txt, and with --test also those of
+#      scripts/debian-packages-test.txt (needs root and Debian's archive);
 #   2. a project-local virtual environment .venv with the packages of scripts/python-requirements.txt.
 #      A torch that is already importable (e.g. on an offline GPU machine) is reused, not downloaded.
 # Environment: AXNN_VENV (default .venv); AXNN_SKIP_APT=1 skips step 1 and AXNN_SKIP_VENV=1 step 2
@@ -10,10 +11,18 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 venv=${AXNN_VENV:-$root/.venv}
 log() { echo "[setup] $*" >&2; }
+tier=demo
+case "${1:-}" in
+  --test) tier=test ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--test]" >&2; exit 2 ;;
+esac
 
 install_debian_packages() {
   [[ "${AXNN_SKIP_APT:-0}" == 1 ]] && return
-  mapfile -t wanted < <(grep -vE '^\s*(#|$)' scripts/debian-packages.txt)
+  local lists=(scripts/debian-packages.txt)
+  [[ "$tier" == test ]] && lists+=(scripts/debian-packages-test.txt)
+  mapfile -t wanted < <(grep -hvE '^\s*(#|$)' "${lists[@]}")
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
