@@ -13,6 +13,11 @@ if not workflow.overwrite_configfiles:
     configfile: DEFAULT_CONFIG
 
 
+# Snakemake's own report (snakemake --report report.zip): this description, then every output marked
+# with report(...) (the summary, axnn's report.html and the plots), with the workflow's provenance.
+report: "workflows/report/workflow.rst"
+
+
 include: "workflows/rules/common.smk"
 include: "workflows/rules/data.smk"
 include: "workflows/rules/multipliers.smk"

@@ -4,8 +4,9 @@
 #   - bad configs (a negative seed, a retrain step before deploy, a bad step setting) are rejected
 #     with the key named, before any job runs;
 #   - the tiny config (two lambda values) runs end to end: every intermediate artifact, the summary
-#     and the report; lambda branches share the baseline; a second run does nothing; deleting a
-#     middle artifact re-runs only what depends on it; a killed job leaves no finished-looking file.
+#     and the report (tests/workflow/test_report.py, then Snakemake's --report); lambda branches share
+#     the baseline; a second run does nothing; deleting a middle artifact re-runs only what depends
+#     on it; a killed job leaves no finished-looking file.
 # Usage: run_workflow_test.sh SOURCE_DIR BIN_DIR
 set -euo pipefail
 src=$1
@@ -75,7 +76,7 @@ rejects "a library folder that does not exist" "library.sources[0].evoapprox: '/
 
 sm --configfile $tiny > "$out/run1.txt" 2>&1 || { cat "$out/run1.txt"; fail "first run"; }
 t="$out/tiny"
-for f in dataset.h5 library.h5 library.txt summary.csv summary.md report.html plots/pareto.png \
+for f in dataset.h5 library.h5 library.txt summary.csv summary.md report.html plots/pareto.png plots/times.png \
          base/baseline.h5 base/quant.h5 base/baseline.metrics.json base/quant.metrics.json \
          logs/build_library.log logs/import_dataset.log base/benchmarks/baseline.tsv; do
   [[ -s "$t/$f" ]] || fail "missing $f"
@@ -139,6 +140,19 @@ assert "search candidates of deploy_s" in open(f"{t}/summary.md").read()
 with h5py.File(f"{t}/noise.lambda-0.5/match.h5") as f:
     assert all("measured_std" in f["layers"][n].attrs for n in f["layers"]), "no measured std"
     assert f["sampled_std"].shape == f["agn_std"].shape == f["predicted_std"].shape
+PY
+
+# The report: what it gathers, damaged and missing files, Chromium at 1280 and 600 px, a 300-point sweep.
+AXNN_TINY_RESULTS=$t "$python" -m pytest -q -s -p no:cacheprovider tests/workflow/test_report.py \
+  || fail "the report (tests/workflow/test_report.py)"
+# Snakemake's own report carries the summary, axnn's report and the plots.
+sm --configfile $tiny --report "$out/snakemake-report.zip" > "$out/smreport.txt" 2>&1 \
+  || { cat "$out/smreport.txt"; fail "snakemake --report"; }
+"$python" - "$out/snakemake-report.zip" <<'PY' || fail "snakemake --report: the results are not in it"
+import sys, zipfile
+names = {n.rsplit("/", 1)[-1] for n in zipfile.ZipFile(sys.argv[1]).namelist()}
+want = {"report.html", "summary.csv", "pareto.png", "layers.png", "curves.png", "times.png"}
+assert want <= names, sorted(want - names)
 PY
 
 sm --configfile $tiny > "$out/run2.txt" 2>&1 || fail "second run"

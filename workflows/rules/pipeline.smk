@@ -60,17 +60,22 @@ for _i, _s in enumerate(STEPS):
 
 
 rule report:
-    """summary.csv / summary.md (one row per sweep point) and a self-contained report.html."""
+    """summary.csv / summary.md (one row per sweep point), the plots and a self-contained report.html;
+    marked for Snakemake's own report (snakemake --report report.zip)."""
     input:
         report_inputs,
     output:
-        csv=f"{RESULTS}/summary.csv",
+        csv=report(f"{RESULTS}/summary.csv", caption="../report/summary.rst", category="Results"),
         md=f"{RESULTS}/summary.md",
-        html=f"{RESULTS}/report.html",
-        plots=directory(f"{RESULTS}/plots"),
+        html=report(f"{RESULTS}/report.html", caption="../report/axnn-report.rst", category="Results"),
+        pareto=report(f"{RESULTS}/plots/pareto.png", caption="../report/pareto.rst", category="Plots"),
+        layers=report(f"{RESULTS}/plots/layers.png", caption="../report/layers.rst", category="Plots"),
+        curves=report(f"{RESULTS}/plots/curves.png", caption="../report/curves.rst", category="Plots"),
+        times=report(f"{RESULTS}/plots/times.png", caption="../report/times.rst", category="Plots"),
     params:
         experiment=config["experiment"],
         plan=PLAN.report_plan(),
+        config=config,
     log:
         f"{RESULTS}/logs/report.log",
     threads: 1
