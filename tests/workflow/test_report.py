@@ -166,3 +166,30 @@ def test_a_sweep_of_300_points_renders(tiny, tmp_path):
     assert size < 10e6, f"{size / 1e6:.1f} MB"
     print(f"\n300-point report: {size / 1e6:.2f} MB, written in {made:.1f} s, rendered in {seconds:.1f} s "
           f"({len(result['tables'])} tables)")
+
+
+def test_an_experiment_without_deployed_networks(tiny, tmp_path):
+    """A step list that ends before any deploy step (e.g. baseline and quantize only) still reports."""
+    plan = [{**p, "steps": [s for s in p["steps"] if s["kind"] in ("baseline", "quantize")]} for p in tiny[0]]
+    r = write_report(plan, "tiny", outputs(tmp_path), tiny[1], results_folder=TINY)
+    assert not r.problems.items and not r.networks
+    assert "0 deployed network(s)" in (tmp_path / "report.html").read_text()
+    row = next(csv.DictReader(open(tmp_path / "summary.csv")))
+    assert row["quant_acc"] and row["relative_energy"] == ""
+
+
+def test_a_failure_is_one_line_and_leaves_nothing(tiny, tmp_path, capsys):
+    """The rule's entry point turns an unexpected error (here: plots/ is a file) into one line, exit 1."""
+    import importlib.util
+    import types
+    spec = importlib.util.spec_from_file_location("report_rule", os.path.join(ROOT, "workflows/scripts/report.py"))
+    rule = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rule)
+    (tmp_path / "plots").write_text("not a folder")
+    sm = types.SimpleNamespace(output=types.SimpleNamespace(**outputs(tmp_path)),
+                               params=types.SimpleNamespace(plan=tiny[0], experiment="tiny", config=tiny[1]))
+    with pytest.raises(SystemExit) as e:
+        rule.main(sm)
+    err = capsys.readouterr().err
+    assert e.value.code == 1 and err.startswith("report: error:") and "Traceback" not in err, err
+    assert sorted(os.listdir(tmp_path)) == ["plots"], os.listdir(tmp_path)

@@ -57,7 +57,8 @@ def plot_pareto(results, path):
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("accuracy vs. energy (dashed: Pareto front per strategy)"
                  + ("" if label else f"\n{len(nets)} networks, unlabelled"), fontsize=10)
-    ax.legend(fontsize=6)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6)
     ax.grid(alpha=0.3)
     return save(fig, path)
 
@@ -83,7 +84,8 @@ def plot_layers(results, path):
                      fontsize=10)
         ax.grid(alpha=0.3, axis="y")
     ax2.set_ylim(0, 1.25)
-    ax1.legend(fontsize=6)
+    if nets:
+        ax1.legend(fontsize=6)
     return save(fig, path)
 
 
@@ -111,7 +113,8 @@ def plot_curves(results, path):
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    ax2.legend(fontsize=6)
+    if drawn:
+        ax2.legend(fontsize=6)
     return save(fig, path)
 
 
