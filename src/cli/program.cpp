@@ -8,6 +8,7 @@
 #include <H5Cpp.h>
 #include <tbb/global_control.h>
 
+#include "cli/checks.h"
 #include "core/build_info.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -26,7 +27,7 @@ Program::Program(std::string name, std::string description) : name_(std::move(na
   app_.add_option("--log-level", log_level_, "Log verbosity: trace, debug, info, warn, error, off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  app_.add_option("--threads", threads_, "Worker threads (0: one per core)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app_.add_option("--threads", threads_, "Worker threads (0: one per core)")->capture_default_str()->check(at_least(0));
 }
 
 void Program::add_seed_option(uint64_t default_seed) {
@@ -34,7 +35,7 @@ void Program::add_seed_option(uint64_t default_seed) {
   app_.add_option("--seed", seed_, "Random seed, 0 or more; the same inputs, config, seed and thread count give "
                                    "the same artifact on CPU")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
 }
 
 void Program::add_config_option(const config::Spec& spec) {
@@ -63,6 +64,7 @@ int Program::run(int argc, char** argv, const std::function<void()>& body) {
     arguments_.emplace_back(argv[i]);
     command_line_ += (i ? " " : "") + arguments_.back();
   }
+  require_finite_numbers(app_);
   try {
     app_.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version

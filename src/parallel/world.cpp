@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/checks.h"
 #include "cli/program.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -25,6 +27,7 @@ bool g_joined = false;
 // Set in the environment of the ranks this program starts, so that a rank which finds no MPI launcher
 // around it (srun without --mpi=pmix) fails instead of starting ranks of its own.
 constexpr const char* kLaunchedVar = "AXNN_LAUNCHED";
+constexpr int kMaxRanks = 65536;
 
 bool started_by_mpi_launcher() {
   return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK");
@@ -65,9 +68,21 @@ std::string choose_launcher() {
   throw UsageError("--nproc: neither srun (inside a SLURM allocation) nor mpirun is on PATH; install openmpi-bin");
 }
 
+// mpirun on this machine starts at most this many ranks: each is a whole process with its own model
+// and data loader, so more than a few per core only stalls the machine (srun is bounded by the
+// allocation instead).
+int local_rank_limit() {
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return static_cast<int>(std::max(4L, 4 * std::max(1L, cores)));
+}
+
 // Replaces this process by `launcher` running `nproc` copies of this program's own command line.
 [[noreturn]] void launch(const cli::Program& program, int nproc) {
   const std::string launcher = choose_launcher();
+  if (launcher == "mpirun" && nproc > local_rank_limit())
+    throw UsageError(fmt::format("--nproc {}: mpirun starts at most {} ranks on this machine ({} cores, 4 per core); "
+                                 "run more inside a SLURM allocation (srun)",
+                                 nproc, local_rank_limit(), sysconf(_SC_NPROCESSORS_ONLN)));
   std::vector<std::string> args = {launcher};
   if (launcher == "srun") {
     args.insert(args.end(), {"--mpi=pmix", fmt::format("--ntasks={}", nproc),
@@ -143,7 +158,7 @@ void add_parallel_option(cli::Program& program) {
                   "Processes that train together, data-parallel (MPI): each trains on its share of every batch and "
                   "the gradients are averaged. Started by srun inside a SLURM allocation, else by mpirun")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(cli::number_range(1, kMaxRanks));
   program.on_start([&program, nproc, option] {
     if (started_by_mpi_launcher()) return join(program, option->count() ? *nproc : 0);
     if (std::getenv(kLaunchedVar))

@@ -1,6 +1,7 @@
 // axnn-data: import a data set's original files into a dataset artifact.
 #include <spdlog/spdlog.h>
 
+#include "cli/checks.h"
 #include "cli/program.h"
 #include "data/dataset.h"
 
@@ -20,11 +21,11 @@ int main(int argc, char** argv) {
   program.app().add_option("-o,--output", out, "Dataset artifact to write")->required();
   program.app().add_option("--val-fraction", options.val_fraction, "Share of train kept apart for validation")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.99));
+      ->check(cli::number_range(0.0, 0.99));
   program.app().add_option("--limit-train", options.limit_train, "Keep a seeded subset of this many training images (0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::at_least(0));
   program.app().add_option("--limit-test", options.limit_test, "Keep a seeded subset of this many test images (0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::at_least(0));
   program.app().add_flag("--no-verify", no_verify, "Import files whose checksum differs from the published one (warns)");
   return program.run(argc, argv, [&] {
     options.seed = program.seed();

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/checks.h"
 #include "cli/program.h"
 #include "core/error.h"
 #include "inspect/diff.h"
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
   program.app().add_option("first", a, "Artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("second", b, "Artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("--rtol", options.rtol, "Relative tolerance for floating-point values (default: bit-identical)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::at_least(0));
   program.app().add_option("--limit", limit, "Differences to print at most")->capture_default_str();
   return program.run(argc, argv, [&] {
     const auto lines = inspect::diff_artifacts(a, b, options, limit);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/checks.h"
 #include "cli/program.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   program.app().add_option("--split", split, "train, val or test")->capture_default_str()->check(CLI::IsMember({"train", "val", "test"}));
   program.app().add_option("--mode", mode, "Force every approximate layer into baseline, quant or approx (default: stored modes)")
       ->check(CLI::IsMember({"baseline", "quant", "noise", "approx"}));
-  program.app().add_option("--batch-size", batch_size, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
+  program.app().add_option("--batch-size", batch_size, "Images per batch")->capture_default_str()->check(cli::number_range(1, 1 << 20));
   program.app().add_option("-o,--output", out, "Metrics artifact to write");
   program.app().add_option("--json", json_out, "JSON file to write (the same numbers)");
   return program.run(argc, argv, [&] {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/checks.h"
 #include "cli/program.h"
 #include "kernels/separable.h"
 #include "config/spec.h"
@@ -68,6 +69,7 @@ struct EvoOptions {
   std::vector<std::string> paths;
   std::string out, name, compiler = "cc";
   std::optional<double> exact_power;
+  double timeout_s = 60;
 };
 
 void add_evoapprox(CLI::App& app, EvoOptions& o) {
@@ -77,7 +79,11 @@ void add_evoapprox(CLI::App& app, EvoOptions& o) {
   c->add_option("paths", o.paths, "C files or folders (searched recursively for *.c; other files are ignored)")->required();
   c->add_option("-o,--output", o.out, "Library file to write")->required();
   c->add_option("--name", o.name, "Library name (default: the first folder's name)");
-  c->add_option("--cc", o.compiler, "C compiler")->capture_default_str();
+  c->add_option("--cc", o.compiler, "C compiler command (its words separated by spaces; no shell)")->capture_default_str();
+  c->add_option("--model-timeout", o.timeout_s, "Seconds each model may take to compile, and again to run, before it is "
+                                                 "stopped (a model that never returns)")
+      ->capture_default_str()
+      ->check(cli::number_range(1, 3600));
   c->add_option("--exact-power", o.exact_power, "Power of the exact multiplier in mW, when no imported model is exact");
 }
 
@@ -86,6 +92,7 @@ void run_evoapprox(cli::Program& program, const EvoOptions& o) {
   mult::EvoImportOptions options;
   options.compiler = o.compiler;
   options.exact_power = o.exact_power;
+  options.timeout_s = o.timeout_s;
   std::string name = o.name.empty() ? fs::path(o.paths.front()).filename().string() : o.name;
   auto lib = mult::import_evoapprox(o.paths, name, options);
   lib.sources = json::array();
@@ -229,10 +236,10 @@ void add_filter(CLI::App& app, FilterOptions& o) {
   c->add_option("--exclude", o.exclude, "Drop names matching this regular expression");
   auto* s = c->add_flag("--signed", o.only_signed, "Keep natively signed multipliers only");
   c->add_flag("--unsigned", o.only_unsigned, "Keep unsigned (sign-magnitude) multipliers only")->excludes(s);
-  c->add_option("--max-mae", o.max_mae, "Keep multipliers with MAE at most this")->check(CLI::NonNegativeNumber);
-  c->add_option("--max-wce", o.max_wce, "Keep multipliers with WCE at most this")->check(CLI::NonNegativeNumber);
+  c->add_option("--max-mae", o.max_mae, "Keep multipliers with MAE at most this")->check(cli::at_least(0));
+  c->add_option("--max-wce", o.max_wce, "Keep multipliers with WCE at most this")->check(cli::at_least(0));
   c->add_option("--max-error-std", o.max_error_std, "Keep multipliers with error std at most this")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::at_least(0));
 }
 
 void run_filter(cli::Program& program, const FilterOptions& o) {
