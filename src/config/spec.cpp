@@ -4,6 +4,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
@@ -224,6 +225,23 @@ struct BadValue {
   std::string what;
 };
 
+// Bounds on what a config may grow to. A small file can name a node many times through aliases
+// ("&a [*b, *b, ...]"), so the values are counted as they are expanded, not as they are written.
+constexpr size_t kMaxConfigBytes = 1u << 20;
+constexpr size_t kMaxValues = 100000;
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxScalarBytes = 65536;
+
+struct Budget {
+  size_t values = 0;
+  void take(const YAML::Node& node, int depth) {
+    if (++values > kMaxValues)
+      throw BadValue{node.Mark(), fmt::format("the config expands to more than {} values (aliases of aliases?); "
+                                              "a config is far smaller", kMaxValues)};
+    if (depth > kMaxDepth) throw BadValue{node.Mark(), fmt::format("nested more than {} levels deep", kMaxDepth)};
+  }
+};
+
 double to_double(const YAML::Node& node) {
   try {
     return std::stod(node.Scalar());
@@ -289,6 +307,8 @@ bool is_yaml_float(const std::string& s) {  // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)
 
 json scalar_to_json(const YAML::Node& node) {
   const std::string& s = node.Scalar();
+  if (s.size() > kMaxScalarBytes)
+    throw BadValue{node.Mark(), fmt::format("a value of {} bytes; at most {} are allowed", s.size(), kMaxScalarBytes)};
   if (!valid_utf8(s)) throw BadValue{node.Mark(), "the value is not valid UTF-8"};
   if (node.Tag() == "!") return s;  // quoted
   if (one_of_words(s, {"~", "null", "Null", "NULL", ""})) return nullptr;
@@ -308,23 +328,26 @@ json scalar_to_json(const YAML::Node& node) {
   return s;
 }
 
-json yaml_to_json(const YAML::Node& node) {
+json yaml_to_json(const YAML::Node& node, Budget& budget, int depth) {
+  budget.take(node, depth);
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return nullptr;
     case YAML::NodeType::Scalar: return scalar_to_json(node);
     case YAML::NodeType::Sequence: {
       json out = json::array();
-      for (const auto& item : node) out.push_back(yaml_to_json(item));
+      for (const auto& item : node) out.push_back(yaml_to_json(item, budget, depth + 1));
       return out;
     }
     case YAML::NodeType::Map: {
       json out = json::object();
       for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) throw BadValue{kv.first.Mark(), "a key is not a plain name"};
         const std::string key = kv.first.as<std::string>();
+        if (key.size() > 256) throw BadValue{kv.first.Mark(), fmt::format("a key of {} bytes; at most 256", key.size())};
         if (!valid_utf8(key)) throw BadValue{kv.first.Mark(), "a key is not valid UTF-8"};
         if (out.contains(key)) throw BadValue{kv.first.Mark(), fmt::format("key '{}' is given twice", key)};
-        out[key] = yaml_to_json(kv.second);
+        out[key] = yaml_to_json(kv.second, budget, depth + 1);
       }
       return out;
     }
@@ -335,8 +358,14 @@ json yaml_to_json(const YAML::Node& node) {
 }  // namespace
 
 json parse_yaml(const std::string& text, const std::string& source) {
+  if (text.size() > kMaxConfigBytes)
+    throw ConfigError(fmt::format("{}: {} bytes; a config is at most {} bytes", source, text.size(), kMaxConfigBytes));
   try {
-    return yaml_to_json(YAML::Load(text));
+    Budget budget;
+    return yaml_to_json(YAML::Load(text), budget, 0);
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigError(fmt::format("{}: line {}, column {}: nested more than {} levels deep", source,
+                                  e.mark.line + 1, e.mark.column + 1, kMaxDepth));
   } catch (const YAML::Exception& e) {
     throw ConfigError(fmt::format("{}: line {}, column {}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
   } catch (const BadValue& e) {
@@ -344,7 +373,7 @@ json parse_yaml(const std::string& text, const std::string& source) {
   }
 }
 
-json load_yaml_file(const std::string& path) { return parse_yaml(read_file(path), path); }
+json load_yaml_file(const std::string& path) { return parse_yaml(read_file(path, kMaxConfigBytes), path); }
 
 nlohmann::json load_config(const Spec& spec, const std::string& path, const std::vector<std::string>& sets) {
   nlohmann::json raw = path.empty() ? nlohmann::json::object() : load_yaml_file(path);

@@ -17,12 +17,18 @@
 
 namespace axnn {
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot read file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string bytes;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    bytes.append(buf, static_cast<size_t>(in.gcount()));
+    if (bytes.size() > max_bytes)
+      throw InputError(fmt::format("{}: larger than {} bytes, more than such a file ever holds", path, max_bytes));
+  }
+  if (in.bad()) throw InputError(fmt::format("{}: cannot read file", path));
+  return bytes;
 }
 
 namespace {

@@ -1,13 +1,16 @@
 // Small file helpers shared by the readers.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace axnn {
 
-// The whole file as bytes. Throws InputError naming the file when it cannot be read.
-std::string read_file(const std::string& path);
+// The whole file as bytes. Throws InputError naming the file when it cannot be read or holds more
+// than `max_bytes` (every reader gives a bound, so /dev/zero or a huge file is an error, not an
+// out-of-memory).
+std::string read_file(const std::string& path, size_t max_bytes);
 
 // `path` itself, once its folder is known to exist. Throws UsageError naming both otherwise.
 const std::string& require_output_folder(const std::string& path);

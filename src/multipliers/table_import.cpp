@@ -32,7 +32,7 @@ std::vector<int32_t> widen(const std::string& bytes, size_t offset) {
 
 // NPY format 1.0-3.0: magic "\x93NUMPY", version, header length, a Python dict literal header.
 std::vector<int32_t> read_npy_table(const std::string& path) {
-  std::string bytes = read_file(path);
+  std::string bytes = read_file(path, 16u << 20);  // a 256x256 table of 8-byte values is 512 KiB
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
     throw InputError(fmt::format("{}: not a .npy file (bad magic)", path));
   int major = static_cast<unsigned char>(bytes[6]);
