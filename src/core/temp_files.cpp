@@ -22,32 +22,43 @@ namespace axnn {
 namespace {
 
 // Fixed storage the signal handler can walk without allocating: a slot is in use while its flag is set.
-constexpr int kSlots = 64;
+constexpr int kSlots = 256;
 constexpr size_t kPathMax = 4096;
 struct Slot {
   std::atomic<bool> used{false};
+  CleanupKind kind = CleanupKind::File;
+  int pgid = 0;
   char path[kPathMax];
 };
 std::array<Slot, kSlots> slots;
 std::mutex slot_mutex;
 
+// Child groups first (they may still be writing), then files, then the folders that held them; kill,
+// unlink and rmdir are async-signal-safe.
 void on_signal(int sig) {
-  for (auto& s : slots)
-    if (s.used.load()) ::unlink(s.path);  // async-signal-safe
+  for (CleanupKind kind : {CleanupKind::ProcessGroup, CleanupKind::File, CleanupKind::Folder})
+    for (auto& s : slots) {
+      if (!s.used.load() || s.kind != kind) continue;
+      if (kind == CleanupKind::ProcessGroup) ::kill(-s.pgid, SIGKILL);
+      if (kind == CleanupKind::File) ::unlink(s.path);
+      if (kind == CleanupKind::Folder) ::rmdir(s.path);
+    }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
 
-int acquire(const std::string& path) {
+int acquire(const std::string& path, CleanupKind kind = CleanupKind::File, int pgid = 0) {
   if (path.size() >= kPathMax) return -1;
   std::lock_guard<std::mutex> lock(slot_mutex);
   for (int i = 0; i < kSlots; ++i)
     if (!slots[i].used.load()) {
       std::memcpy(slots[i].path, path.c_str(), path.size() + 1);
+      slots[i].kind = kind;
+      slots[i].pgid = pgid;
       slots[i].used.store(true);
       return i;
     }
-  return -1;  // more than 64 files at once: still removed on failure, not on a signal
+  return -1;  // more than 64 at once: still cleaned up on failure, not on a signal
 }
 
 // This machine's name: a leftover is judged only by the machine that made it (on a shared file system
@@ -67,6 +78,12 @@ const std::string& host() {
 bool process_alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
 }  // namespace
+
+int register_cleanup(CleanupKind kind, const std::string& path, int pgid) { return acquire(path, kind, pgid); }
+
+void unregister_cleanup(int slot) {
+  if (slot >= 0) slots[slot].used.store(false);
+}
 
 void install_temp_file_cleanup() {
   static std::once_flag once;

@@ -29,6 +29,13 @@ class TempFile {
   int slot_ = -1;
 };
 
+// Signal-time cleanup of other things than atomic writes (core/child_process.h): a slot holds a path
+// to unlink, a folder to rmdir (after every file) or a process group to kill. Returns the slot, or
+// -1 when all are taken (the thing is then still cleaned up normally, only not on a signal).
+enum class CleanupKind { File, Folder, ProcessGroup };
+int register_cleanup(CleanupKind kind, const std::string& path, int pgid = 0);
+void unregister_cleanup(int slot);
+
 // Removes ".<name>.<host>.<pid>-*.partial" files beside `final_path` that this machine's processes
 // left and whose writing process is gone (other machines' files are left alone).
 void remove_stale_temp_files(const std::string& final_path);

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <array>
+#include <exception>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -16,6 +18,7 @@
 #include <spdlog/spdlog.h>
 #include <tbb/parallel_for.h>
 
+#include "core/child_process.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/hash.h"
@@ -46,37 +49,6 @@ std::string strip_comments(const std::string& code) {
   return out;
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs a shell command, returns exit status and combined output.
-std::pair<int, std::string> run_command(const std::string& cmd) {
-  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-  if (!pipe) throw Error(fmt::format("cannot run: {}", cmd));
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "axnn-evo-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path path_;
-};
-
 // A C program that includes the model and writes its 65,536 results as int32, row = operand A.
 std::string harness_source(const std::string& model_path, const EvoSignature& sig) {
   std::string value = sig.semantic_signed ? "(int32_t)(int16_t)(uint16_t)r" : "(int32_t)(uint16_t)r";
@@ -101,22 +73,66 @@ int main(int argc, char** argv) {{
                      fmt::arg("value", value));
 }
 
-std::vector<int32_t> evaluate(const std::string& path, const EvoSignature& sig, const std::string& compiler) {
-  TempDir tmp;
-  fs::path src = tmp.path_ / "harness.c", exe = tmp.path_ / "harness", out = tmp.path_ / "table.bin";
-  std::ofstream(src) << harness_source(fs::absolute(path).string(), sig);
-  auto [rc, log] = run_command(fmt::format("{} -O1 -w -o {} {}", compiler, shell_quote(exe.string()), shell_quote(src.string())));
-  if (rc != 0) {
-    std::string first = log.substr(0, 600);
-    throw InputError(fmt::format("{}: does not compile with '{}' (exit {}):\n{}", path, compiler, rc, first));
+// The compiler command split on spaces ("ccache gcc" works; no shell is involved).
+std::vector<std::string> compiler_argv(const std::string& compiler) {
+  std::vector<std::string> out;
+  std::istringstream words(compiler);
+  for (std::string w; words >> w;) out.push_back(w);
+  if (out.empty()) throw UsageError("the C compiler command is empty");
+  return out;
+}
+
+bool disk_full(const std::string& log) { return log.find("No space left on device") != std::string::npos; }
+
+// Compiles the model with the harness in a scratch folder and runs it, each under `timeout_s`; the
+// folder, the compiler's and the harness's processes are gone when this returns or the program is
+// stopped by a signal.
+std::vector<int32_t> evaluate(const std::string& path, const EvoSignature& sig, const EvoImportOptions& options) {
+  if (path.find_first_of("\"\\\n") != std::string::npos)
+    throw InputError(fmt::format("{}: the path holds a quote, backslash or line break, which a C #include cannot carry",
+                                 path));
+  std::unique_ptr<ScratchDir> scratch;
+  try {
+    scratch = std::make_unique<ScratchDir>("axnn-evo");
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", path, e.what()));
   }
-  auto [rc2, log2] = run_command(fmt::format("{} {}", shell_quote(exe.string()), shell_quote(out.string())));
-  if (rc2 != 0) throw InputError(fmt::format("{}: the compiled model failed to run (exit {}): {}", path, rc2, log2));
+  ScratchDir& tmp = *scratch;
+  const std::string src = tmp.file("harness.c"), exe = tmp.file("harness"), out = tmp.file("table.bin");
+  {
+    std::ofstream f(src);
+    f << harness_source(fs::absolute(path).string(), sig);
+    f.close();
+    if (!f)
+      throw Error(fmt::format("{}: cannot write the harness {} (is {} full?)", path, src, fs::temp_directory_path().string()));
+  }
+  std::vector<std::string> cc = compiler_argv(options.compiler);
+  cc.insert(cc.end(), {"-O1", "-w", "-o", exe, src});
+  const ChildResult built = run_child(cc, options.timeout_s);
+  if (built.timed_out)
+    throw InputError(fmt::format("{}: did not compile within {} s (stopped)", path, options.timeout_s));
+  if (!built.ok()) {
+    if (disk_full(built.output))
+      throw Error(fmt::format("{}: compiling failed: no space left on device in {}", path, fs::temp_directory_path().string()));
+    throw InputError(fmt::format("{}: does not compile with '{}' (exit {}):\n{}", path, options.compiler, built.exit_code,
+                                 built.output.substr(0, 600)));
+  }
+  const ChildResult ran = run_child({exe, out}, options.timeout_s);
+  if (ran.timed_out)
+    throw InputError(fmt::format("{}: the compiled model did not finish within {} s (stopped; does its function "
+                                 "return?)", path, options.timeout_s));
+  if (!ran.ok()) {
+    if (ran.exit_code == 3 || disk_full(ran.output))  // the harness's own exit code when it cannot write its table
+      throw Error(fmt::format("{}: the compiled model could not write its table to {} (disk full?)", path, out));
+    throw InputError(fmt::format("{}: the compiled model failed to run ({}): {}", path,
+                                 ran.signal ? fmt::format("signal {}", ran.signal) : fmt::format("exit {}", ran.exit_code),
+                                 ran.output.substr(0, 600)));
+  }
   std::vector<int32_t> table(kTableSize);
   std::ifstream in(out, std::ios::binary);
   in.read(reinterpret_cast<char*>(table.data()), kTableSize * sizeof(int32_t));
   if (in.gcount() != static_cast<std::streamsize>(kTableSize * sizeof(int32_t)))
-    throw InputError(fmt::format("{}: the compiled model wrote an incomplete table", path));
+    throw Error(fmt::format("{}: the compiled model wrote an incomplete table (disk full?)", path));
   return table;
 }
 
@@ -136,6 +152,8 @@ void check_metrics(const std::string& path, const std::map<std::string, EvoHeade
         warnings.push_back(fmt::format("{}: header has no {} to verify", path, key));
       continue;
     }
+    if (!std::isfinite(it->second.value))
+      throw InputError(fmt::format("{}: the header's {} is '{}', not a number", path, key, it->second.text));
     if (!agrees_with_header(computed, it->second))
       warnings.push_back(fmt::format("{}: computed {} = {:.{}f} differs from the header's {} = {:.{}f}", path, key,
                                      computed, it->second.decimals + 2, key, it->second.value, it->second.decimals));
@@ -153,7 +171,7 @@ std::optional<double> physical(const std::string& path, const std::map<std::stri
   auto v = header_value(header, key);
   if (!v) return std::nullopt;
   if (!std::isfinite(v->value) || v->value < 0)
-    throw InputError(fmt::format("{}: {} is {}, not a finite number >= 0", path, key, v->value));
+    throw InputError(fmt::format("{}: {} is '{}', not a finite number >= 0", path, key, v->text));
   unit = v->unit.empty() ? default_unit : v->unit;
   return v->value;
 }
@@ -222,18 +240,28 @@ std::map<std::string, EvoHeaderValue> parse_evo_header(const std::string& code) 
   // "// MAE = 33 ", "// PDK45_PWR = 0.363 mW", "//  EP% = 74.80 %  // note" ...
   static const std::regex kv(
       R"(^\s*//\s*([A-Za-z0-9_%]+)\s*=\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)[ \t]*([A-Za-z%][A-Za-z0-9%/]*)?)");
+  // "// PDK45_PWR = nan": the key is there, its value is not a number (kept, so the error says so).
+  static const std::regex key_only(R"(^\s*//\s*([A-Z][A-Za-z0-9_%]*)\s*=\s*(\S{1,40}))");
   std::map<std::string, EvoHeaderValue> out;
   std::istringstream in(code);
   std::string line;
   while (std::getline(in, line)) {
     std::smatch m;
-    if (line.size() > 256 || !std::regex_search(line, m, kv)) continue;  // header lines are short
+    if (line.size() > 256) continue;  // header lines are short
+    if (!std::regex_search(line, m, kv)) {
+      if (std::regex_search(line, m, key_only))
+        out.emplace(m[1].str(), EvoHeaderValue{std::nan(""), 0, "", m[2].str()});
+      continue;
+    }
     const std::string number = m[2].str();
     EvoHeaderValue v;
+    v.text = number;
     try {
       v.value = std::stod(number);
     } catch (const std::out_of_range&) {
-      continue;  // not a value any check could use; the metrics that matter are checked for presence
+      v.value = std::nan("");  // 1e999: present, but no number a check could use
+      out.emplace(m[1].str(), v);
+      continue;
     }
     const auto dot = number.find('.');
     const auto exp = number.find_first_of("eE");
@@ -251,11 +279,11 @@ bool agrees_with_header(double computed, const EvoHeaderValue& printed) {
 }
 
 Multiplier import_evo_file(const std::string& path, const EvoImportOptions& options, std::vector<std::string>& warnings) {
-  std::string code = read_file(path);
+  std::string code = read_file(path, 16u << 20);  // EvoApproxLib's C models are a few KiB to 1 MiB
   std::string stem = fs::path(path).stem().string();
   EvoSignature sig = parse_evo_signature(code, stem, path);
   auto header = parse_evo_header(code);
-  std::vector<int32_t> raw = evaluate(path, sig, options.compiler);
+  std::vector<int32_t> raw = evaluate(path, sig, options);
 
   // Verify against the header in the model's own domain, as EvoApproxLib computed it.
   ErrorMetrics own = sig.semantic_signed ? compute_metrics(raw) : compute_metrics_unsigned(raw);
@@ -283,13 +311,28 @@ Multiplier import_evo_file(const std::string& path, const EvoImportOptions& opti
   return m;
 }
 
+std::vector<std::string> list_c_files(const std::string& folder) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(folder, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    const bool regular = it->is_regular_file(type_ec);
+    if (type_ec && it->path().extension() == ".c")
+      throw InputError(fmt::format("{}: {}", it->path().string(), type_ec.message()));
+    if (regular && it->path().extension() == ".c") files.push_back(it->path().string());
+  }
+  if (ec) throw InputError(fmt::format("{}: cannot list the folder: {}", folder, ec.message()));
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 Library import_evoapprox(const std::vector<std::string>& paths, const std::string& library_name,
                          const EvoImportOptions& options) {
   std::vector<std::string> files;
   for (const auto& p : paths) {
     if (fs::is_directory(p)) {
-      for (const auto& e : fs::recursive_directory_iterator(p))
-        if (e.is_regular_file() && e.path().extension() == ".c") files.push_back(e.path().string());
+      for (auto& f : list_c_files(p)) files.push_back(std::move(f));
     } else if (fs::is_regular_file(p)) {
       files.push_back(p);
     } else {
@@ -301,16 +344,16 @@ Library import_evoapprox(const std::vector<std::string>& paths, const std::strin
 
   std::vector<Multiplier> models(files.size());
   std::vector<std::vector<std::string>> warnings(files.size());
-  std::vector<std::string> errors(files.size());
+  std::vector<std::exception_ptr> errors(files.size());
   tbb::parallel_for(size_t{0}, files.size(), [&](size_t i) {
     try {
       models[i] = import_evo_file(files[i], options, warnings[i]);
-    } catch (const std::exception& e) {
-      errors[i] = e.what();
+    } catch (...) {
+      errors[i] = std::current_exception();  // rethrown below as it was: a bad model and a full disk differ
     }
   });
   for (size_t i = 0; i < files.size(); ++i) {
-    if (!errors[i].empty()) throw InputError(errors[i]);
+    if (errors[i]) std::rethrow_exception(errors[i]);
     for (const auto& w : warnings[i]) spdlog::warn("{}", w);
   }
   models = merge_subsets(std::move(models), files);

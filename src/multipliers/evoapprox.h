@@ -27,6 +27,7 @@ struct EvoHeaderValue {
   double value = 0;
   int decimals = 0;  // digits after the point as printed (a header's "MAE = 36" stands for 36.54)
   std::string unit;  // e.g. "mW", "um2", "ns", "%"; empty when none is printed
+  std::string text;  // the value as printed (NaN in `value` when it is not a number: "nan", "n/a", 1e999)
 };
 
 // "// KEY = value unit" lines of the header (MAE, WCE, PDK45_PWR, PDK45_AREA, PDK45_DELAY, EP%, ...).
@@ -37,13 +38,18 @@ std::map<std::string, EvoHeaderValue> parse_evo_header(const std::string& code);
 bool agrees_with_header(double computed, const EvoHeaderValue& printed);
 
 struct EvoImportOptions {
-  std::string compiler = "cc";
+  std::string compiler = "cc";  // a command and its arguments, separated by spaces (no shell)
+  double timeout_s = 60;        // per model, for compiling and for running it; then it is stopped
   std::optional<double> exact_power;  // mW; needed when no imported model is exact
 };
 
 // Imports one C file: its signed-index table (unsigned models used sign-magnitude), header metrics
 // and power. Warnings (metric mismatches) are appended to `warnings`.
 Multiplier import_evo_file(const std::string& path, const EvoImportOptions& options, std::vector<std::string>& warnings);
+
+// Every *.c file under `folder` (recursively), sorted. A link loop or an unreadable entry named *.c is
+// an InputError naming it.
+std::vector<std::string> list_c_files(const std::string& folder);
 
 // Imports every *.c under `paths` (files or folders, searched recursively; other files are ignored),
 // in parallel, and adds the 'exact' multiplier. A circuit that EvoApproxLib ships in several Pareto

@@ -76,7 +76,7 @@ void check_stored_metrics(const Multiplier& m) {
 }
 
 Multiplier read_multiplier(const H5::Group& root, const std::string& name) {
-  H5::Group g = root.openGroup("multipliers/" + name);
+  H5::Group g = h5::open_group(root, "multipliers/" + name);
   Multiplier m;
   m.name = name;
   h5::Shape shape;

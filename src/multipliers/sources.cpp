@@ -34,8 +34,9 @@ std::string source_kind(const json& s, const std::string& where) {
   if (given[0] != "table")
     for (const auto& k : kTableKeys)
       if (s.contains(k)) throw ConfigError(fmt::format("{}.{}: only a table source takes this key", where, k));
-  if (given[0] != "evoapprox" && s.contains("exact_power"))
-    throw ConfigError(fmt::format("{}.exact_power: only an evoapprox source takes this key", where));
+  for (const char* k : {"exact_power", "model_timeout"})
+    if (given[0] != "evoapprox" && s.contains(k))
+      throw ConfigError(fmt::format("{}.{}: only an evoapprox source takes this key", where, k));
   return given[0];
 }
 
@@ -62,8 +63,9 @@ Library evoapprox_source(const json& s, const std::string& where, json& record) 
   require_path(path, where, true);
   EvoImportOptions options;
   if (s.contains("exact_power")) options.exact_power = s["exact_power"].get<double>();
-  record["hash"] = fs::is_directory(path) ? hash_c_files(path) : sha256_file(path);
+  if (s.contains("model_timeout")) options.timeout_s = s["model_timeout"].get<double>();
   try {
+    record["hash"] = fs::is_directory(path) ? hash_c_files(path) : sha256_file(path);
     return import_evoapprox({path}, fs::path(path).filename().string(), options);
   } catch (const UserError& e) {
     throw InputError(fmt::format("{}: {}", where, e.what()));
@@ -136,6 +138,10 @@ const config::Spec& library_sources_spec() {
                          {"exact_power", number("evoapprox: power of the exact multiplier in mW, when no model of the "
                                                 "folder is exact")
                                              .min(0)},
+                         {"model_timeout", number("evoapprox: seconds each C model may take to compile, and again to "
+                                                  "run, before it is stopped (default 60)")
+                                               .min(1)
+                                               .max(3600)},
                          {"convert_power",
                           object("Convert this source's powers to another unit: power * factor, in unit (e.g. built-in "
                                  "relative power to mW: factor = the exact multiplier's mW)",
@@ -230,12 +236,9 @@ Library compose_library(const json& cfg, const std::string& where) {
 }
 
 std::string hash_c_files(const std::string& folder) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(folder))
-    if (e.is_regular_file() && e.path().extension() == ".c") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
   std::string listing;
-  for (const auto& f : files) listing += fs::relative(f, folder).string() + '\0' + sha256_file(f.string()) + '\n';
+  for (const auto& f : list_c_files(folder))
+    listing += fs::relative(f, folder).string() + '\0' + sha256_file(f) + '\n';
   return sha256_bytes(listing);
 }
 
