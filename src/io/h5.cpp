@@ -168,6 +168,12 @@ bool exists(const H5::Group& loc, const std::string& path) {
   }
 }
 
+H5::Group open_group(const H5::Group& loc, const std::string& path) {
+  if (!exists(loc, path)) throw InputError(fmt::format("/{}: missing (the file names it, but has no such group)", path));
+  if (loc.childObjType(path) != H5O_TYPE_GROUP) throw InputError(fmt::format("/{}: not a group", path));
+  return loc.openGroup(path);
+}
+
 H5::Group ensure_group(H5::Group& loc, const std::string& path) {
   if (exists(loc, path)) return loc.openGroup(path);
   H5::LinkCreatPropList lcpl;

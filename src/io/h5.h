@@ -65,6 +65,9 @@ std::vector<T> read_dataset(const H5::Group& loc, const std::string& path, Shape
 Shape dataset_shape(const H5::DataSet& ds);
 size_t element_count(const Shape& shape);
 bool exists(const H5::Group& loc, const std::string& path);
+// The group at `path`; InputError naming it when it is missing or not a group (a layer name of
+// layer_names without its group, an edited file).
+H5::Group open_group(const H5::Group& loc, const std::string& path);
 H5::Group ensure_group(H5::Group& loc, const std::string& path);
 
 // A short readable name of a dataset's element type ("float32", "int32", "string", ...).

@@ -285,7 +285,7 @@ Matching read_matching(const std::string& path) {
     for (size_t i = 0; i < names.size(); ++i) {
       LayerMatch l;
       l.name = names[i];
-      H5::Group g = root.openGroup("layers/" + l.name);
+      H5::Group g = h5::open_group(root, "layers/" + l.name);
       l.fan_in = h5::read_int_attr(g, "fan_in");
       l.opcount = h5::read_int_attr(g, "opcount");
       l.ops_share = h5::read_double_attr(g, "ops_share");

@@ -78,7 +78,7 @@ Refs read_refs(const std::string& path) {
     for (const auto& n : h5::read_json_attr(root, "layer_names")) {
       LayerRefs l;
       l.name = n.get<std::string>();
-      H5::Group g = root.openGroup("layers/" + l.name);
+      H5::Group g = h5::open_group(root, "layers/" + l.name);
       l.kind = h5::read_string_attr(g, "kind");
       l.fan_in = h5::read_int_attr(g, "fan_in");
       l.opcount = h5::read_int_attr(g, "opcount");

@@ -70,7 +70,7 @@ Sensitivity read_sensitivity(const std::string& path) {
     for (const auto& n : h5::read_json_attr(root, "layer_names")) {
       LayerSensitivity l;
       l.name = n.get<std::string>();
-      H5::Group g = root.openGroup("layers/" + l.name);
+      H5::Group g = h5::open_group(root, "layers/" + l.name);
       l.weight_numel = h5::read_int_attr(g, "weight_numel");
       l.opcount = h5::read_int_attr(g, "opcount");
       l.weight_trace = h5::read_double_attr(g, "weight_trace");

@@ -95,13 +95,13 @@ void load_content(H5::Group& root, Checkpoint& c) {
     t.copy_(v);
   }
   std::vector<std::string> stored;
-  H5::Group params = root.openGroup("params");
+  H5::Group params = h5::open_group(root, "params");
   for (hsize_t i = 0; i < params.getNumObjs(); ++i) stored.push_back(params.getObjnameByIdx(i));
   for (const auto& s : stored)
     if (!expected.count(s)) throw InputError(fmt::format("params/{} does not belong to a {} model", s, c.arch));
   for (auto& [name, layer] : nn::approx_layers(*c.model)) {
     if (!h5::exists(root, "layers/" + name)) throw InputError(fmt::format("missing layers/{}", name));
-    H5::Group g = root.openGroup("layers/" + name);
+    H5::Group g = h5::open_group(root, "layers/" + name);
     const std::string mult = h5::read_string_attr(g, "multiplier");
     const std::string library = h5::has_attr(g, "library_sha256") ? h5::read_string_attr(g, "library_sha256") : "";
     if (h5::exists(g, "error_offset")) {
