@@ -172,6 +172,42 @@ def _check_placement(step, where):
         raise PipelineError(f"{where}.nodes: {step['nodes']} nodes for {step['tasks']} task(s); give tasks >= nodes")
 
 
+def _check_results_folder(config):
+    """results_root and results_root/<experiment> are folders, or do not exist yet."""
+    root = config["results_root"]
+    for where, path in (("results_root", root), ("experiment", os.path.join(root, config["experiment"]))):
+        if os.path.lexists(path) and not os.path.isdir(path):
+            raise PipelineError(f"{where}: '{path}' exists and is not a folder; the results go into a folder there")
+
+
+CLAIM = "experiment.json"
+
+
+def claim_results(results, experiment, config_files):
+    """Records which config file(s) made a results folder (results/<experiment>/experiment.json) on the
+    first real run, and refuses a run of another config file into the same folder: two configs with
+    the same experiment name would otherwise silently rebuild each other's results. Editing the same
+    file is fine (Snakemake re-runs what changed). Raises PipelineError naming both configs."""
+    files = sorted(os.path.realpath(f) for f in config_files)
+    record = os.path.join(results, CLAIM)
+    if os.path.exists(record):
+        try:
+            with open(record) as f:
+                owner = json.load(f)["config_files"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise PipelineError(f"{record}: unreadable ({e}); delete it to let this config claim the folder") from None
+        if sorted(owner) != files:
+            raise PipelineError(
+                f"experiment '{experiment}': {results} holds the results of {', '.join(owner) or '(no config file)'}, "
+                f"not of {', '.join(files) or '(no config file)'}; give this config another experiment name or "
+                f"results_root, or delete {record} to let it take the folder over")
+        return
+    os.makedirs(results, exist_ok=True)
+    with open(record + ".partial", "w") as f:
+        json.dump({"experiment": experiment, "config_files": files}, f, indent=2)
+    os.replace(record + ".partial", record)
+
+
 def load_experiment(config, source, env=os.environ):
     """Validates an experiment config in place (defaults filled) and returns its Plan.
 
@@ -187,6 +223,7 @@ def load_experiment(config, source, env=os.environ):
                 raise PipelineError(f"steps[{i}].kind: '{s['kind']}' is not a step kind; expected one of "
                                     f"{', '.join(KINDS)}")
             _check_placement(s, f"steps[{i}] ({s['name']})")
+        _check_results_folder(config)
         plan = Plan(config, os.path.join(config["results_root"], config["experiment"]))
         for i, s in enumerate(config["steps"]):
             schema = KINDS[s["kind"]].schema

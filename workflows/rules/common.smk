@@ -11,6 +11,7 @@ from snakemake.exceptions import WorkflowError
 
 sys.path.insert(0, os.path.join(workflow.basedir, "workflows"))
 from axnn_workflow import PipelineError, load_experiment  # noqa: E402
+from axnn_workflow.experiment import claim_results  # noqa: E402
 from axnn_workflow.planner import flatten  # noqa: E402
 
 CONFIG_SOURCE = ", ".join(str(f) for f in workflow.overwrite_configfiles or [DEFAULT_CONFIG]) + (
@@ -19,6 +20,17 @@ try:
     PLAN = load_experiment(config, CONFIG_SOURCE)
 except PipelineError as e:
     raise WorkflowError(f"config error: {e}") from None
+
+CONFIG_FILES = [str(f) for f in workflow.overwrite_configfiles or [DEFAULT_CONFIG]]
+
+
+onstart:
+    # Only a real run claims the results folder (dry runs, --lint and --report do not).
+    try:
+        claim_results(PLAN.results, config["experiment"], CONFIG_FILES)
+    except PipelineError as e:
+        raise WorkflowError(f"config error: {e}") from None
+
 
 # Where the axnn programs are: AXNN_BIN, else the CMake build tree of this checkout.
 BIN = os.environ.get("AXNN_BIN", os.path.join(workflow.basedir, "build", "bin"))
