@@ -2,8 +2,10 @@
 # Installs what axnn needs and is missing; fast and silent when everything is there.
 #   1. Debian packages listed in scripts/debian-packages.txt, and with --test also those of
 #      scripts/debian-packages-test.txt (needs root and Debian's archive);
-#   2. a project-local virtual environment .venv with the packages of scripts/python-requirements.txt.
-#      A torch that is already importable (e.g. on an offline GPU machine) is reused, not downloaded.
+#   2. a project-local virtual environment .venv with the exact versions of
+#      scripts/python-requirements.lock, checked against their hashes (pip --require-hashes). A torch
+#      that is already importable (e.g. on an offline GPU machine) is reused, not downloaded; the rest
+#      of the lock is installed beside it.
 # Environment: AXNN_VENV (default .venv); AXNN_SKIP_APT=1 skips step 1 and AXNN_SKIP_VENV=1 step 2
 # (e.g. in the conda environment of environment.yml, with AXNN_VENV=$CONDA_PREFIX).
 set -euo pipefail
@@ -46,10 +48,24 @@ python_with_torch() {
   return 0
 }
 
+# The lock without torch and the CUDA packages only torch needs (when a system torch is reused).
+lock_without_torch() {
+  python3 - "$1" <<'PY'
+import re, sys
+skip = re.compile(r"^(torch|triton|nvidia-[a-z0-9-]+|cuda-[a-z0-9-]+)==")
+keep = True
+for line in open(sys.argv[1]):
+    if line[:1].isalnum():
+        keep = not skip.match(line)
+    if keep:
+        sys.stdout.write(line)
+PY
+}
+
 setup_venv() {
   [[ "${AXNN_SKIP_VENV:-0}" == 1 ]] && return
-  local stamp="$venv/.axnn-requirements"
-  if [[ -x "$venv/bin/python" && -f "$stamp" ]] && cmp -s scripts/python-requirements.txt "$stamp" \
+  local lock=scripts/python-requirements.lock stamp="$venv/.axnn-requirements"
+  if [[ -x "$venv/bin/python" && -f "$stamp" ]] && cmp -s "$lock" "$stamp" \
      && "$venv/bin/python" -c "import torch, h5py, matplotlib, yaml, jsonschema" 2>/dev/null; then
     return
   fi
@@ -63,15 +79,15 @@ setup_venv() {
     base_py=$(command -v python3)
     [[ -x "$venv/bin/python" ]] || "$base_py" -m venv "$venv"
   fi
-  log "installing Python packages into $venv (torch is a large download the first time)"
+  log "installing the pinned Python packages of $lock into $venv (torch is a large download the first time)"
   "$venv/bin/python" -m pip install -q --upgrade pip
   if [[ -n "$system_torch" ]]; then
-    grep -v '^torch' scripts/python-requirements.txt > "$venv/.requirements-no-torch"
-    "$venv/bin/python" -m pip install -q -r "$venv/.requirements-no-torch"
+    lock_without_torch "$lock" > "$venv/.requirements-no-torch"
+    "$venv/bin/python" -m pip install -q --require-hashes --no-deps -r "$venv/.requirements-no-torch"
   else
-    "$venv/bin/python" -m pip install -q -r scripts/python-requirements.txt
+    "$venv/bin/python" -m pip install -q --require-hashes -r "$lock"
   fi
-  cp scripts/python-requirements.txt "$stamp"
+  cp "$lock" "$stamp"
 }
 
 install_debian_packages
