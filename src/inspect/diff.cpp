@@ -141,7 +141,31 @@ class Differ {
   }
 };
 
+// The build and environment entries of created_by, flattened: "environment.libtorch" -> "2.15.0".
+std::map<std::string, std::string> environment_of(const json& created_by) {
+  std::map<std::string, std::string> out;
+  for (const char* k : {"version", "git_revision", "compiler"})
+    if (created_by.contains(k)) out[k] = created_by[k].is_string() ? created_by[k].get<std::string>() : created_by[k].dump();
+  if (created_by.contains("environment") && created_by["environment"].is_object())
+    for (const auto& [k, v] : created_by["environment"].items()) out["environment." + k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> environment_differences(const std::string& a, const std::string& b) {
+  const auto ea = environment_of(probe_artifact(a).created_by), eb = environment_of(probe_artifact(b).created_by);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : ea) keys.insert(k);
+  for (const auto& [k, v] : eb) keys.insert(k);
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    auto ia = ea.find(k), ib = eb.find(k);
+    const std::string va = ia == ea.end() ? "(not recorded)" : ia->second, vb = ib == eb.end() ? "(not recorded)" : ib->second;
+    if (va != vb) out.push_back(fmt::format("{}: {} vs {}", k, va, vb));
+  }
+  return out;
+}
 
 std::vector<std::string> diff_artifacts(const std::string& a, const std::string& b, const DiffOptions& options,
                                         size_t limit) {

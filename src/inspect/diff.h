@@ -23,4 +23,9 @@ struct DiffOptions {
 std::vector<std::string> diff_artifacts(const std::string& a, const std::string& b, const DiffOptions& options,
                                         size_t limit = 50);
 
+// How the environments that made `a` and `b` differ (created_by.environment and the axnn build: version,
+// git revision, compiler), one line per key; empty when they agree. A content difference with an
+// environment difference beside it may be the environment's doing.
+std::vector<std::string> environment_differences(const std::string& a, const std::string& b);
+
 }  // namespace axnn::inspect

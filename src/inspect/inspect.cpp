@@ -104,6 +104,12 @@ std::string render_text(const json& d) {
                     value_text(by.value("version", "?")), value_text(by.value("git_revision", "?")),
                     value_text(by.value("date", "?")));
   os << fmt::format("  command: {}\n", value_text(by.value("command_line", "")));
+  if (by.contains("environment") && by["environment"].is_object()) {
+    std::string env;
+    for (const auto& [k, v] : by["environment"].items()) env += fmt::format("{}{}: {}", env.empty() ? "" : ", ", k, value_text(v));
+    os << fmt::format("  environment: {} (compiler {}, {} threads)\n", env, value_text(by.value("compiler", "?")),
+                      value_text(by.value("threads", 0)));
+  }
   os << fmt::format("  seed: {}\n", d["seed"].get<uint64_t>());
   os << "  inputs:";
   if (d["inputs"].empty()) os << " none";

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
+#include "core/environment.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/hash.h"
@@ -28,7 +29,8 @@ nlohmann::json created_by(const Provenance& p) {
           {"date", now_iso8601()},
           {"command_line", p.command_line},
           {"threads", p.threads},
-          {"world_size", p.world_size}};
+          {"world_size", p.world_size},
+          {"environment", environment_record()}};
 }
 
 nlohmann::json inputs_json(const std::vector<InputRef>& inputs) {

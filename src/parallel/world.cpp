@@ -16,6 +16,7 @@
 
 #include "cli/checks.h"
 #include "cli/program.h"
+#include "core/environment.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -148,6 +149,17 @@ void allreduce(void* data, size_t n, MPI_Datatype type, MPI_Op op) {
   if (g_world.size > 1) check(MPI_Allreduce(MPI_IN_PLACE, data, count(n), type, op, MPI_COMM_WORLD), "MPI_Allreduce");
 }
 
+// The first line of the MPI library's own version text ("Open MPI v4.1.4, package: ..."); callable
+// before MPI_Init.
+std::string mpi_library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown";
+  std::string s(text, static_cast<size_t>(std::max(0, length)));
+  const auto end = s.find_first_of(",\n");
+  return end == std::string::npos ? s : s.substr(0, end);
+}
+
 }  // namespace
 
 const World& world() { return g_world; }
@@ -160,6 +172,7 @@ void add_parallel_option(cli::Program& program) {
       ->capture_default_str()
       ->check(cli::number_range(1, kMaxRanks));
   program.on_start([&program, nproc, option] {
+    note_environment("mpi", mpi_library_version());
     if (started_by_mpi_launcher()) return join(program, option->count() ? *nproc : 0);
     if (std::getenv(kLaunchedVar))
       throw UsageError("this rank found no MPI launcher around it; with srun, give --mpi=pmix");

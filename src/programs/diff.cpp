@@ -26,7 +26,14 @@ int main(int argc, char** argv) {
   return program.run(argc, argv, [&] {
     const auto lines = inspect::diff_artifacts(a, b, options, limit);
     for (const auto& l : lines) std::cout << l << "\n";
-    if (!lines.empty()) throw Error(fmt::format("{} and {} differ", a, b));
+    if (!lines.empty()) {
+      const auto env = inspect::environment_differences(a, b);
+      if (!env.empty()) {
+        std::cout << "they were also made in different environments (which may explain it):\n";
+        for (const auto& l : env) std::cout << "  " << l << "\n";
+      }
+      throw Error(fmt::format("{} and {} differ", a, b));
+    }
     std::cout << fmt::format("{} and {}: same content (provenance and timings aside)\n", a, b);
   });
 }

@@ -10,8 +10,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <ATen/Version.h>
+#include <torch/headeronly/version.h>
+
 #include "cli/program.h"
+#include "core/environment.h"
 #include "core/error.h"
+#include "kernels/lut_gemm.h"
+#include "tensor/gpu_name.h"
 
 namespace axnn {
 namespace {
@@ -59,6 +65,22 @@ DeviceSpec parse_device_spec(const std::string& text) {
   throw UsageError(fmt::format("--device: expected auto, cpu, cuda or cuda:N; got \"{}\"", text));
 }
 
+// What of LibTorch and the hardware can change a result: recorded in every artifact's provenance.
+static void note_torch_environment(const std::string& device) {
+  note_environment("libtorch", fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH));
+  if (at::hasMKLDNN()) note_environment("onednn", at::get_mkldnn_version());
+  if (at::hasMKL()) note_environment("mkl", at::get_mkl_version());
+  note_environment("torch_cpu_capability", at::get_cpu_capability());
+  kernels::force_portable_kernels(portable_kernels_requested());
+  note_environment("table_kernels", kernels::cpu_kernel_isa());
+  note_environment("device", device);
+  if (device.rfind("cuda", 0) == 0) {
+    const int index = device.size() > 5 ? std::stoi(device.substr(5)) : 0;
+    note_environment("gpu", cuda_device_name(index));
+    note_environment("table_kernels", kernels::cuda_kernels_built() ? "cuda" : "cpu fallback");
+  }
+}
+
 void add_device_option(cli::Program& program) {
   program.app()
       .add_option("--device", g_device_text, "Where to run: auto (a GPU when LibTorch has one, else cpu), cpu, cuda, cuda:N")
@@ -66,6 +88,7 @@ void add_device_option(cli::Program& program) {
   program.on_start([&program] {
     g_selected = resolve_device(parse_device_spec(g_device_text));
     torch::set_num_threads(program.threads());
+    note_torch_environment(g_selected);
     spdlog::debug("device {}, {} threads", g_selected, program.threads());
   });
 }

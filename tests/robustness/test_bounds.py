@@ -263,3 +263,36 @@ def test_two_configs_one_results_folder(tmp_path):
     assert not (root / "shared" / "library.h5").exists()
     code, out = snakemake("--configfile", tmp_path / "a.yaml", "--config", f"results_root={root}")
     assert code == 0 and (root / "shared" / "library.h5").exists(), out
+
+
+# ---- the environment in provenance ----
+
+def test_artifacts_record_their_environment(good):
+    with h5py.File(good["quant"]) as f:
+        env = json.loads(f.attrs["created_by"])["environment"]
+    for key in ("libtorch", "hdf5", "mpi", "table_kernels", "device", "cpu", "os"):
+        assert env.get(key), (key, env)
+    assert env["table_kernels"] in ("avx512-vbmi", "portable")
+    code, out = axnn("inspect", good["quant"])
+    assert code == 0 and "environment: " in out and "libtorch: " in out and "table_kernels: " in out, out
+
+
+def test_diff_names_a_different_environment(good, tmp_path):
+    """Two artifacts that differ in content and in LibTorch version: axnn-diff says both."""
+    other = tmp_path / "other.h5"
+    shutil.copy(good["quant"], other)
+    with h5py.File(other, "r+") as f:
+        made = json.loads(f.attrs["created_by"])
+        made["environment"]["libtorch"] = "0.0.1"
+        f.attrs["created_by"] = json.dumps(made)
+        w = f["params"]["conv1.weight"]
+        w[...] = w[...] * 2
+    code, out = axnn("diff", good["quant"], other)
+    assert code == 1 and "/params/conv1.weight" in out, out
+    assert "different environments" in out and "environment.libtorch:" in out and "0.0.1" in out, out
+    # The environment alone is provenance: the same content made elsewhere is the same content.
+    with h5py.File(other, "r+") as f:
+        w = f["params"]["conv1.weight"]
+        w[...] = w[...] / 2
+    code, out = axnn("diff", good["quant"], other)
+    assert code == 0 and "same content" in out, out
