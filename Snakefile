@@ -28,6 +28,7 @@ include: "workflows/rules/pipeline.smk"
 localrules:
     all,
     list_library,
+    environment,
     report,
 
 
@@ -36,6 +37,7 @@ rule all:
         f"{RESULTS}/dataset.h5",
         f"{RESULTS}/library.h5",
         f"{RESULTS}/library.txt",
+        f"{RESULTS}/environment.json",
         # Every intermediate artifact is a target too: deleting one re-runs it and what depends on it.
         report_inputs if STEPS else [],
         [f"{RESULTS}/summary.csv", f"{RESULTS}/report.html"] if STEPS else [],

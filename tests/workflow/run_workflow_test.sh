@@ -76,7 +76,8 @@ rejects "a library folder that does not exist" "library.sources[0].evoapprox: '/
 
 sm --configfile $tiny > "$out/run1.txt" 2>&1 || { cat "$out/run1.txt"; fail "first run"; }
 t="$out/tiny"
-for f in dataset.h5 library.h5 library.txt summary.csv summary.md report.html plots/pareto.png plots/times.png \
+for f in dataset.h5 library.h5 library.txt environment.json experiment.json summary.csv summary.md report.html \
+         plots/pareto.png plots/times.png \
          base/baseline.h5 base/quant.h5 base/baseline.metrics.json base/quant.metrics.json \
          logs/build_library.log logs/import_dataset.log base/benchmarks/baseline.tsv; do
   [[ -s "$t/$f" ]] || fail "missing $f"
@@ -158,10 +159,18 @@ PY
 sm --configfile $tiny > "$out/run2.txt" 2>&1 || fail "second run"
 grep -q "Nothing to be done" "$out/run2.txt" || { cat "$out/run2.txt"; fail "second run did work"; }
 
-# Reproducible: a second, independent run of the whole tiny workflow gives artifacts of the same content
-# (axnn-diff: provenance and timings aside) and the same summary.
-"$snakemake" --cores 2 --config results_root="$out/again" --configfile $tiny > "$out/again.txt" 2>&1 \
+# Reproducible, and independent of the kernel path: a second, independent run of the whole tiny workflow
+# on the portable table kernels (AXNN_KERNELS=portable: no AVX-512) gives artifacts of the same content
+# (axnn-diff: provenance and timings aside) and the same summary; the artifacts say which path made them.
+AXNN_KERNELS=portable "$snakemake" --cores 2 --config results_root="$out/again" --configfile $tiny > "$out/again.txt" 2>&1 \
   || { cat "$out/again.txt"; fail "independent second run"; }
+# (inspect's output goes to a file first: grep -q would stop reading early and fail the pipe.)
+"$AXNN_BIN/axnn-inspect" "$out/again/tiny/noise.lambda-0.2/retrain.h5" > "$out/inspect.txt"
+grep -q "table_kernels: portable" "$out/inspect.txt" || fail "the portable run's artifacts do not record the portable kernel path"
+if grep -q avx512vbmi /proc/cpuinfo; then
+  "$AXNN_BIN/axnn-inspect" "$t/noise.lambda-0.2/retrain.h5" > "$out/inspect.txt"
+  grep -q "table_kernels: avx512-vbmi" "$out/inspect.txt" || fail "the first run's artifacts do not record the AVX-512 kernel path"
+fi
 n=0
 while IFS= read -r f; do
   rel=${f#"$t/"}

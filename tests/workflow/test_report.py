@@ -77,6 +77,8 @@ def test_gathers_what_the_artifacts_hold(tiny):
     # Provenance: one build made everything; the library's source is hashed as the file is.
     software = r.software()
     assert len(software) == 1 and software[0]["version"] and software[0]["git_revision"], software
+    envs = {e["key"]: e["value"] for e in r.environments()}
+    assert {"libtorch", "hdf5", "table_kernels", "cpu"} <= set(envs), envs
     digest = hashlib.sha256(open(os.path.join(ROOT, "tests/workflow/tiny-library.yaml"), "rb").read()).hexdigest()
     assert r.library["inputs"][0]["hash"] == f"sha256:{digest}"
     assert {r.artifacts[a]["seed"] for a in r.artifacts if r.artifacts[a]["kind"] == "deploy"} == {3}
@@ -104,7 +106,7 @@ def linked_copy(tmp_path, copies):
         for entry in os.listdir(TINY):
             if os.path.isdir(os.path.join(TINY, entry)) and entry not in ("plots", "logs"):
                 os.symlink(os.path.join(TINY, entry), root / "tiny" / entry)
-            elif entry.endswith(".h5"):
+            elif entry.endswith((".h5", ".json")):
                 os.symlink(os.path.join(TINY, entry), root / "tiny" / entry)
         roots.append(str(root))
     return roots

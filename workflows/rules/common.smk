@@ -47,6 +47,17 @@ def axnn(program):
 AXNN_MULT = axnn("mult")
 
 
+@functools.cache
+def axnn_version():
+    """The axnn build's version line (version, git revision, compiler), or why there is none."""
+    import subprocess
+
+    try:
+        return subprocess.run([axnn("inspect"), "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"not built ({e.__class__.__name__})"
+
+
 def step_inputs(i, wildcards):
     return PLAN.step_inputs(i, wildcards.point)
 

@@ -24,3 +24,21 @@ rule import_dataset:
         "{params.axnn_data:q} {params.name} {params.source:q} -o {output:q} --seed {params.seed}"
         " --val-fraction {params.val_fraction} --limit-train {params.limit_train} --limit-test {params.limit_test}"
         " 2> {log:q}"
+
+
+rule environment:
+    """The software that runs the experiment (environment.json): axnn's build, the Python packages, the
+    Debian packages, the machine. Re-made when the lock file or axnn's version changes."""
+    input:
+        lock=os.path.join(workflow.basedir, "scripts", "python-requirements.lock"),
+        debian=os.path.join(workflow.basedir, "scripts", "debian-packages.txt"),
+    output:
+        f"{RESULTS}/environment.json",
+    params:
+        axnn_inspect=axnn("inspect"),
+        version=axnn_version(),
+    log:
+        f"{RESULTS}/logs/environment.log",
+    threads: 1
+    script:
+        "../scripts/environment.py"

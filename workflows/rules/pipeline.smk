@@ -64,6 +64,7 @@ rule report:
     marked for Snakemake's own report (snakemake --report report.zip)."""
     input:
         report_inputs,
+        environment=f"{RESULTS}/environment.json",
     output:
         csv=report(f"{RESULTS}/summary.csv", caption="../report/summary.rst", category="Results"),
         md=f"{RESULTS}/summary.md",

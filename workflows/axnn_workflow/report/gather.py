@@ -55,6 +55,11 @@ def read_metrics(path):
     return float(acc)
 
 
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def read_provenance(path):
     """created_by (program, version, commit, compiler, threads, ...), seed and inputs of one artifact."""
     with h5py.File(path, "r") as f:
@@ -120,6 +125,7 @@ class Results:
         for name, step in (("dataset.h5", "import_dataset"), ("library.h5", "build_library")):
             self._artifact({"name": step, "kind": step, "artifact": os.path.join(results, name)}, None)
         self.library = self.artifacts[os.path.join(results, "library.h5")]
+        self.environment = self.problems.read(os.path.join(results, "environment.json"), read_json, default={})
         for p in plan:
             self.points.append(self._point(p))
         self._times(plan)
@@ -198,13 +204,25 @@ class Results:
     def software(self):
         """The distinct (version, commit, compiler, ...) records of every artifact's maker, each with
         the programs that carry it: one row when a single build made everything."""
-        skip = {"command_line", "date", "program", "threads", "world_size"}
+        skip = {"command_line", "date", "program", "threads", "world_size", "environment"}
         groups = {}
         for a in self.artifacts.values():
             made = a.get("created_by") or {}
             key = json.dumps({k: v for k, v in sorted(made.items()) if k not in skip})
             groups.setdefault(key, set()).add(made.get("program", "?"))
         return [{**json.loads(k), "programs": " ".join(sorted(v))} for k, v in groups.items()]
+
+    def environments(self):
+        """Every created_by.environment entry (libtorch, hdf5, mpi, table_kernels, device, cpu, ...) with
+        each value it takes and the programs that recorded it: one value per key when one machine and
+        one build made everything."""
+        values = {}
+        for a in self.artifacts.values():
+            made = a.get("created_by") or {}
+            for k, v in (made.get("environment") or {}).items():
+                values.setdefault(k, {}).setdefault(str(v), set()).add(made.get("program", "?"))
+        return [{"key": k, "value": v, "programs": " ".join(sorted(p))}
+                for k in sorted(values) for v, p in sorted(values[k].items())]
 
     @staticmethod
     def report_software():

@@ -24,7 +24,7 @@ nav a{margin-right:1rem}
 
 TEXT_COLUMNS = {"experiment", "point", "network", "strategy", "estimator", "layer", "multiplier", "multipliers", "step",
                 "kind", "where", "artifact", "program", "version", "git_revision", "date", "compiler", "programs",
-                "path", "hash", "kept"}
+                "path", "hash", "kept", "package", "version", "key", "value"}
 
 
 def esc(v):
@@ -111,6 +111,24 @@ def provenance_section(results):
     software = results.software()
     cols = sorted({k for s in software for k in s} - {"programs"}) + ["programs"]
     out.append(table(cols, software))
+    envs = results.environments()
+    if envs:
+        out += ["<p>Recorded by the artifacts (<code>created_by.environment</code>; a key with several values "
+                "means the results were made in more than one environment):</p>", table(["key", "value", "programs"], envs)]
+    env = results.environment or {}
+    if env:
+        key = ("torch", "snakemake", "h5py", "numpy", "matplotlib")
+        packages = env.get("python_packages", {})
+        lock = env.get("lock_file") or {}
+        out.append(f"<p>Environment (<code>environment.json</code>): {esc(env.get('axnn', ''))}; Python "
+                   f"{esc(env.get('python', ''))} with {len(packages)} packages, among them "
+                   f"{esc(', '.join(f'{k} {packages[k]}' for k in key if k in packages))}"
+                   + (f", installed from the lock file {esc(lock.get('path', ''))} (sha256 {esc(lock.get('sha256', '')[:16])}…)"
+                      if lock else "") + f"; {esc(env.get('machine', {}).get('platform', ''))}.</p>")
+        debian = env.get("debian_packages", {})
+        if debian:
+            out.append(details(f"Debian packages ({len(debian)})",
+                               table(["package", "version"], [{"package": k, "version": v} for k, v in debian.items()])))
     made = results.report_software()
     out.append(f"<p>This report: {esc(', '.join(f'{k} {v}' for k, v in made.items()))}.</p>")
     lib = results.library or {}
