@@ -27,7 +27,7 @@ Program::Program(std::string name, std::string description) : name_(std::move(na
   app_.add_option("--log-level", log_level_, "Log verbosity: trace, debug, info, warn, error, off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  app_.add_option("--threads", threads_, "Worker threads (0: one per core)")->capture_default_str()->check(at_least(0));
+  app_.add_option("--threads", threads_, "Worker threads (0: one per core)")->capture_default_str()->check(number_range(0, 1024));
 }
 
 void Program::add_seed_option(uint64_t default_seed) {
@@ -92,6 +92,9 @@ int Program::run_body(const std::function<void()>& body) {
   } catch (const UserError& e) {
     spdlog::error("{}", e.what());
     return kExitUserError;
+  } catch (const std::bad_alloc&) {
+    spdlog::error("out of memory: the machine (or a memory limit) gave less than this input needs");
+    return kExitFailure;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return kExitFailure;

@@ -50,20 +50,23 @@ const config::Spec& experiment_spec() {
                          {"threads", integer("Threads for the step's job, per task (the SLURM profile asks "
                                              "sbatch --cpus-per-task=threads)")
                                          .def(2)
-                                         .min(1)},
+                                         .min(1)
+                                         .max(1024)},
                          {"mem_mb", integer("Memory for the step's job (MB)").def(4000).min(1)},
                          {"runtime", integer("Wall-time limit for the step's job (minutes)").def(120).min(1)},
-                         {"gpu", integer("GPUs for the step's job (the SLURM profile asks sbatch --gpus=N)").def(0).min(0)},
+                         {"gpu", integer("GPUs for the step's job (the SLURM profile asks sbatch --gpus=N)").def(0).min(0).max(64)},
                          {"gpu_model", string("GPU model for the step's job, e.g. a100 (sbatch --gpus=MODEL:N); "
                                               "letters, digits, '_' and '.'; empty: any")
                                            .def("")},
                          {"tasks", integer("Processes that train the step's model data-parallel (training steps; more "
                                            "than 1: MPI ranks, started by srun on a cluster, by mpirun locally)")
                                        .def(1)
-                                       .min(1)},
+                                       .min(1)
+                                       .max(65536)},
                          {"nodes", integer("Nodes for the step's job (sbatch --nodes); its tasks are spread over them")
                                        .def(1)
-                                       .min(1)}}))
+                                       .min(1)
+                                       .max(10000)}}))
             .def(nlohmann::json::array())},
        {"group_jobs", boolean("On a cluster, run the short steps after a training step (sample, match, deploy, "
                               "assign, sensitivity, evaluations) in that training step's job, not one job each")

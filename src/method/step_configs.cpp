@@ -27,17 +27,17 @@ const Spec& noise_spec() {
 const Spec& sample_spec() {
   static const Spec spec = object(
       "Sampling reference operands: images run through the quantized model with exact products",
-      {{"images", integer("Images drawn (seeded, without replacement) from the split").def(128).min(1)},
+      {{"images", integer("Images drawn (seeded, without replacement) from the split").def(128).min(1).max(1000000)},
        {"split", string("Split the images come from").one_of({"train", "val", "test"}).def("train")},
-       {"batch_size", integer("Images per forward pass (bounds memory)").def(32).min(1)},
-       {"max_rows", integer("Operand rows (receptive fields) kept per layer, a seeded subsample").def(8192).min(1)}});
+       {"batch_size", integer("Images per forward pass (bounds memory)").def(32).min(1).max(4096)},
+       {"max_rows", integer("Operand rows (receptive fields) kept per layer, a seeded subsample").def(8192).min(1).max(1 << 20)}});
   return spec;
 }
 
 const Spec& match_spec() {
   static const Spec spec = object(
       "Matching multipliers to layers by predicted error",
-      {{"populations", integer("Rows drawn with replacement per layer; one activation histogram each (agn)").def(512).min(2)},
+      {{"populations", integer("Rows drawn with replacement per layer; one activation histogram each (agn)").def(512).min(2).max(65536)},
        {"estimator", string("The error estimate that chooses: agn (the paper's: K independent product errors over the "
                             "layer's whole weight histogram), channel (the same with each output channel's own weights, "
                             "so a channel's mean error adds up over its K products) or sampled (the error std of each "
@@ -80,10 +80,10 @@ const Spec& bn_adaptation_spec() {
 const Spec& sensitivity_spec() {
   static const Spec spec = object(
       "Hessian-trace sensitivity (Hutchinson's estimator) of every approximate layer",
-      {{"samples", integer("Training images (seeded) the loss is averaged over").def(512).min(1)},
-       {"batch_size", integer("Images per double-backward pass").def(128).min(1)},
-       {"max_iterations", integer("Iteration cap: Rademacher draws at most").def(100).min(1)},
-       {"min_iterations", integer("Draws before the tolerance may stop the estimate").def(10).min(1)},
+      {{"samples", integer("Training images (seeded) the loss is averaged over").def(512).min(1).max(1000000)},
+       {"batch_size", integer("Images per double-backward pass").def(128).min(1).max(4096)},
+       {"max_iterations", integer("Iteration cap: Rademacher draws at most").def(100).min(1).max(100000)},
+       {"min_iterations", integer("Draws before the tolerance may stop the estimate").def(10).min(1).max(100000)},
        {"tolerance", number("Stop when the running mean of the total trace changes by less than this (relative)").def(1e-3).min(0)}});
   return spec;
 }
@@ -123,7 +123,7 @@ const Spec& search_spec() {
                          .def("val_loss")},
        {"bias_compensation", boolean("Evaluate each candidate with bias compensation (set it as in the deploy step)").def(false)},
        {"bn_adaptation", bn_adaptation_spec()},
-       {"batch_size", integer("Images per evaluation batch").def(256).min(1)}});
+       {"batch_size", integer("Images per evaluation batch").def(256).min(1).max(4096)}});
   return spec;
 }
 

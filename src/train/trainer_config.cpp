@@ -8,14 +8,14 @@ const config::Spec& trainer_spec() {
   using namespace config;
   static const Spec spec = object(
       "Training settings shared by every training step",
-      {{"epochs", integer("Epochs to train (0: evaluate only)").def(10).min(0)},
-       {"batch_size", integer("Images per batch").def(128).min(1)},
+      {{"epochs", integer("Epochs to train (0: evaluate only)").def(10).min(0).max(100000)},
+       {"batch_size", integer("Images per batch").def(128).min(1).max(65536)},
        {"augment", boolean("Random crop (4-pixel padding) and horizontal flip, as for CIFAR").def(false)},
        {"calibration_epochs", integer("Quantization-aware training: the first N epochs only calibrate the activation "
-                                      "observers (float products), then fake quantization is switched on").def(0).min(0)},
+                                      "observers (float products), then fake quantization is switched on").def(0).min(0).max(100000)},
        {"gradient", string("Backward of layers in approx mode (retrain): ste, straight through the exact product; table, "
                            "the multiplier table's own differences (d lut / d a, d lut / d w)").one_of({"ste", "table"}).def("ste")},
-       {"validate_every", integer("Validate every N epochs").def(1).min(1)},
+       {"validate_every", integer("Validate every N epochs").def(1).min(1).max(100000)},
        {"keep_best", boolean("End with the weights of the best validation epoch (by the early-stopping monitor, else "
                              "validation accuracy); false: the last epoch's").def(true)},
        {"optimizer", object("Optimiser", {{"name", string("sgd or adam").one_of({"sgd", "adam"}).def("sgd")},
@@ -27,15 +27,15 @@ const config::Spec& trainer_spec() {
                             {{"name", string("none, step, multistep, cosine or plateau")
                                           .one_of({"none", "step", "multistep", "cosine", "plateau"})
                                           .def("none")},
-                             {"step_size", integer("step: epochs between decays").def(10).min(1)},
-                             {"milestones", array_of("multistep: epochs after which to decay", integer("epoch").min(1)).def(json::array())},
+                             {"step_size", integer("step: epochs between decays").def(10).min(1).max(100000)},
+                             {"milestones", array_of("multistep: epochs after which to decay", integer("epoch").min(1).max(100000)).def(json::array())},
                              {"gamma", number("step, multistep: decay factor").def(0.1).min(0)},
-                             {"patience", integer("plateau: epochs without improvement before decaying").def(2).min(0)},
+                             {"patience", integer("plateau: epochs without improvement before decaying").def(2).min(0).max(100000)},
                              {"factor", number("plateau: decay factor").def(0.1).min(0)}})},
        {"early_stopping", object("Stop when the monitored value stops improving (off when monitor is empty)",
                                  {{"monitor", string("val_loss or val_acc; empty: off").one_of({"", "val_loss", "val_acc"}).def("")},
                                   {"mode", string("min or max: which direction is better").one_of({"min", "max"}).def("min")},
-                                  {"patience", integer("Validations without improvement before stopping").def(5).min(1)}})}});
+                                  {"patience", integer("Validations without improvement before stopping").def(5).min(1).max(100000)}})}});
   return spec;
 }
 
