@@ -131,7 +131,7 @@ void check_dataset(const H5::Group& root, const Field& f, const std::string& pat
   }
   const bool floating = stored.getClass() == H5T_FLOAT;
   if (!f.min && !f.max && !floating) return;
-  const size_t n = h5::element_count(shape);
+  const size_t n = h5::checked_element_count(ds, path, sizeof(double));
   if (n == 0) return;
   std::vector<double> v(n);
   ds.read(v.data(), H5::PredType::NATIVE_DOUBLE);

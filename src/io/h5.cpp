@@ -152,6 +152,21 @@ Shape dataset_shape(const H5::DataSet& ds) {
   return shape;
 }
 
+size_t checked_element_count(const H5::DataSet& ds, const std::string& name, size_t element_size) {
+  // A declared size the file cannot back (a chunked dataset with no chunks written, a shape whose
+  // product overflows) would allocate what no axnn file holds: deflate keeps at most ~1000:1, so more
+  // than that over the stored bytes is refused before allocating.
+  size_t count = 1;
+  for (hsize_t d : dataset_shape(ds))
+    if (__builtin_mul_overflow(count, static_cast<size_t>(d), &count)) count = SIZE_MAX;
+  const double bytes = static_cast<double>(count) * static_cast<double>(element_size);
+  const double stored = static_cast<double>(ds.getStorageSize());
+  if (count == SIZE_MAX || (bytes > (1 << 20) && bytes > 1100.0 * stored))
+    throw InputError(fmt::format("dataset '{}' declares {} values ({:.3g} bytes) but stores only {:.0f} bytes", name,
+                                 count == SIZE_MAX ? std::string("too many") : std::to_string(count), bytes, stored));
+  return count;
+}
+
 size_t element_count(const Shape& shape) {
   return std::accumulate(shape.begin(), shape.end(), size_t{1}, [](size_t a, hsize_t b) { return a * b; });
 }
@@ -224,7 +239,8 @@ std::vector<T> read_dataset(const H5::Group& loc, const std::string& path, Shape
       (stored.getClass() == H5T_INTEGER && H5Tget_sign(stored.getId()) != H5Tget_sign(wanted.getId())))
     throw InputError(fmt::format("dataset '{}' is {}, expected {}", full, type_name(stored), type_name(wanted)));
   Shape s = dataset_shape(ds);
-  std::vector<T> out(element_count(s));
+  const size_t count = checked_element_count(ds, full, sizeof(T));
+  std::vector<T> out(count);
   if (!out.empty()) ds.read(out.data(), type_of<T>());
   if (shape) *shape = s;
   return out;

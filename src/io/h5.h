@@ -63,6 +63,9 @@ template <typename T>
 std::vector<T> read_dataset(const H5::Group& loc, const std::string& path, Shape* shape = nullptr);
 
 Shape dataset_shape(const H5::DataSet& ds);
+// The dataset's element count, after checking that the file can back it: InputError naming `name` when
+// the declared size overflows or exceeds ~1000 times the bytes stored (what no compression reaches).
+size_t checked_element_count(const H5::DataSet& ds, const std::string& name, size_t element_size);
 size_t element_count(const Shape& shape);
 bool exists(const H5::Group& loc, const std::string& path);
 // The group at `path`; InputError naming it when it is missing or not a group (a layer name of

@@ -87,7 +87,15 @@ LIMIT_CASES = [
      ["--exact-power", "not a finite number"]),
     ("eval batch-size 0", ["eval", "-m", "{base}", "-d", "{data}", "--batch-size", "0"], 2,
      ["--batch-size", "0 is out of range"]),
-    ("threads -1", ["eval", "-m", "{base}", "-d", "{data}", "--threads", "-1"], 2, ["--threads", "at least 0"]),
+    ("threads -1", ["eval", "-m", "{base}", "-d", "{data}", "--threads", "-1"], 2, ["--threads", "from 0 to 1024"]),
+    ("threads 100000", ["eval", "-m", "{base}", "-d", "{data}", "--threads", "100000"], 2, ["--threads", "from 0 to 1024"]),
+    # Sizes in step settings have upper bounds too (a billion histograms would not fit anywhere).
+    ("match populations 1e9", ["match", "-r", "{refs}", "-l", "{lib}", "--set", "populations=1000000000", "-o", "{out}"],
+     2, ["populations", "1000000000"]),
+    ("sample max_rows 1e12", ["sample", "-d", "{data}", "-m", "{quant}", "--set", "max_rows=1000000000000", "-o", "{out}"],
+     2, ["max_rows"]),
+    ("train batch_size 1e9", ["train", "-d", "{data}", "--arch", "lenet5", "--set", "batch_size=1000000000", "-o", "{out}"],
+     2, ["batch_size"]),
 ]
 
 
@@ -211,6 +219,21 @@ def test_a_header_value_that_is_not_a_number(tmp_path):
     code, out = axnn("mult", "import-evoapprox", path, "--exact-power", "1", "-o", tmp_path / "lib.h5")
     check(code, out, 2, "mul8s_1KV6.c", "PDK45_PWR is 'nan'")
     assert "no '// PDK45_PWR" not in out
+
+
+def test_a_dataset_declaring_more_than_it_stores(good, tmp_path):
+    """A chunked dataset of 10**10 values with no chunk written: refused before allocating 40 GB."""
+    bad = tmp_path / "model.h5"
+    shutil.copy(good["quant"], bad)
+    with h5py.File(bad, "r+") as f:
+        attrs = dict(f["params/conv1.weight"].attrs)
+        del f["params/conv1.weight"]
+        d = f.create_dataset("params/conv1.weight", shape=(10**10,), dtype="f4", chunks=(4096,))
+        for k, v in attrs.items():
+            d.attrs[k] = v
+    before = listing(tmp_path)
+    code, out = axnn("eval", "-m", bad, "-d", good["data"], "--json", tmp_path / "m.json")
+    check(code, out, 2, str(bad), "conv1.weight", "declares 10000000000 values", folder=tmp_path, before=before)
 
 
 def test_a_matching_with_other_layer_names(good, tmp_path):

@@ -78,11 +78,18 @@ TEST(Config, YamlNumberFormsFollowTheCoreSchema) {
   for (const char* k : {"e", "f", "g", "j", "k"}) EXPECT_TRUE(j[k].is_string()) << k;
   EXPECT_TRUE(std::isinf(j["h"].get<double>()) && j["h"].get<double>() < 0);
   EXPECT_TRUE(std::isnan(j["i"].get<double>()));
-  // A scalar of a million digits is read without recursion (a too large number, not a crash).
-  EXPECT_NO_THROW(parse_yaml("a: x" + std::string(1000000, '1') + "\n", "t"));
+  // A scalar of 60,000 digits is read without recursion (a too large number, not a crash); one of a
+  // million is longer than any value may be (64 KiB), and says so.
+  EXPECT_NO_THROW(parse_yaml("a: x" + std::string(60000, '1') + "\n", "t"));
   try {
-    parse_yaml("a: " + std::string(1000000, '1') + "\n", "t");
-    ADD_FAILURE() << "a number of a million digits was accepted";
+    parse_yaml("a: x" + std::string(1000000, '1') + "\n", "t");
+    ADD_FAILURE() << "a value of a million bytes was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("a value of 1000001 bytes"), std::string::npos) << e.what();
+  }
+  try {
+    parse_yaml("a: " + std::string(60000, '1') + "\n", "t");
+    ADD_FAILURE() << "a number of 60,000 digits was accepted";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("out of the range of a double"), std::string::npos);
     EXPECT_LT(std::string(e.what()).size(), 300u);  // the message quotes the start of the value, not all of it
