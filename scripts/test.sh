@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${AXNN_BUILD_DIR:-build}
 export PATH="$(pwd)/.venv/bin:$PATH"
-ctest --test-dir "$build" --output-on-failure -j "${AXNN_JOBS:-$(nproc)}"
+# AXNN_TEST_EXCLUDE=REGEX leaves out the ctest tests it matches (make quick).
+ctest --test-dir "$build" --output-on-failure -j "${AXNN_JOBS:-$(nproc)}" ${AXNN_TEST_EXCLUDE:+-E "$AXNN_TEST_EXCLUDE"}
 # The torch-free libraries again under ASan + UBSan, and the readers' fuzz targets (AXNN_SANITIZE=0 skips).
 if [[ "${AXNN_SANITIZE:-1}" != 0 ]]; then
   scripts/sanitize.sh

@@ -1,4 +1,4 @@
-// The deploy step (DESIGN.md method step 6): each layer's chosen table into the checkpoint, the
+// The deploy step (docs/method.md, sections 6–7): each layer's chosen table into the checkpoint, the
 // layer set to approx mode.
 #pragma once
 

@@ -19,7 +19,7 @@ constexpr int kMatchingSchemaVersion = 1;
 // The kind's fields, declared once (io/fields.h): checked when written and when read.
 const KindFields& matching_fields();
 
-// The error estimators a matching compares (DESIGN.md step 5 is `agn`):
+// The error estimators a matching compares (docs/method.md, section 5; the paper's formula is `agn`):
 //   agn      the paper's: K independent products' errors, mixed over activation populations
 //   channel  agn with each output channel's own weight histogram (a channel's mean error adds up
 //            linearly over its K products)

@@ -1,4 +1,4 @@
-// The noise step (AGN, DESIGN.md method step 3): every approximate layer in noise mode with a
+// The noise step (AGN, docs/method.md, section 3): every approximate layer in noise mode with a
 // learnable relative noise std sigma_l, and the loss term that rewards tolerating noise:
 //   loss = CE - lambda * sum_l (ops_l / ops_total) * min(|sigma_l|, sigma_max)
 #pragma once

@@ -1,4 +1,4 @@
-// The error predictor of the matching step (DESIGN.md, method step 5). For a layer with fan-in K,
+// The error predictor of the matching step (docs/method.md, section 5). For a layer with fan-in K,
 // N populations (activation rows drawn with replacement, histogram p_i each), the weight histogram
 // p_w and a multiplier's error map e(a, w) = M(a, w) - a*w:
 //   mu_i    = sum e * p_i * p_w

@@ -1,4 +1,4 @@
-// The sampling step (DESIGN.md method step 4): a seeded sample of images through the model in eval
+// The sampling step (docs/method.md, section 4): a seeded sample of images through the model in eval
 // mode with exact integer products, recording each approximate layer's operands.
 #pragma once
 

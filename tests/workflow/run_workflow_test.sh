@@ -47,7 +47,13 @@ EOF
 sm -n --configfile "$out/own.yaml" > "$out/dry.txt" 2>&1 || { cat "$out/dry.txt"; fail "dry run of a config of one's own"; }
 if grep -q "step_noise" "$out/dry.txt"; then fail "a config of one's own was merged with the default"; fi
 # Lints other than "use conda/containers" fail the test (axnn's programs come from its own build).
-"$snakemake" --lint --configfile workflows/configs/lenet5-fmnist.yaml > "$out/lint.txt" 2>&1 || true
+# snakemake --lint exits 1 when it reports lints and 0 when there are none; any other exit, a 1
+# without a lint report, or a traceback means the lint itself failed, which fails the test too.
+lint_rc=0
+"$snakemake" --lint --configfile workflows/configs/lenet5-fmnist.yaml > "$out/lint.txt" 2>&1 || lint_rc=$?
+if (( lint_rc > 1 )) || { (( lint_rc == 1 )) && ! grep -q "^Lints for" "$out/lint.txt"; } || grep -q Traceback "$out/lint.txt"; then
+  cat "$out/lint.txt"; fail "snakemake --lint did not run (exit $lint_rc)"
+fi
 if grep "^    \* " "$out/lint.txt" | grep -v "conda environment or container" | grep -q .; then
   cat "$out/lint.txt"; fail "snakemake --lint"
 fi

@@ -38,7 +38,7 @@ std::vector<int32_t> hand_made_table() {
   return mult::table_from([](int a, int w) { return a * w + ((a & 7) - 3) * (w % 5) + (a > 100 ? 40 : 0); });
 }
 
-// DESIGN.md step 5, literally: histograms p_i and p_w, double sums over the 256 x 256 error map.
+// docs/method.md section 5, literally: histograms p_i and p_w, double sums over the 256 x 256 error map.
 double direct_formula(const LayerRefs& l, const std::vector<int64_t>& draws, const std::vector<int32_t>& lut) {
   const double k = static_cast<double>(l.fan_in), n = static_cast<double>(draws.size());
   Distribution p_w = normalize(l.weight_hist);
