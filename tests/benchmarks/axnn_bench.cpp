@@ -1,5 +1,6 @@
 // axnn-bench: table GEMM/conv speed next to LibTorch float on the same shapes, in one run.
 //   BM_float/<shape>    LibTorch fp32 conv2d / mm
+//   BM_float_nodnn/<shape> the same conv2d with oneDNN off (im2col + MKL); ratios.py compares with the faster
 //   BM_lut_ref/<shape>  the plain reference table kernel
 //   BM_lut/<shape>      the optimised CPU table kernel
 //   BM_separable/<shape> the separable fast path: operand truncation (otrunc2) as a float op on the
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -81,7 +83,17 @@ void set_counters(benchmark::State& state, double lookups) {
   state.counters["lookups_per_s"] = benchmark::Counter(lookups, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void bm_conv_float(benchmark::State& state, const Conv2dShape& s) {
+// LibTorch's convolution without oneDNN (its im2col + MKL GEMM path): for forward-only passes on some
+// CPUs the faster float baseline, so both are measured and ratios.py takes the faster.
+struct OneDnnOff {
+  bool was = at::globalContext().userEnabledMkldnn();
+  OneDnnOff() { at::globalContext().setUserEnabledMkldnn(false); }
+  ~OneDnnOff() { at::globalContext().setUserEnabledMkldnn(was); }
+};
+
+void bm_conv_float(benchmark::State& state, const Conv2dShape& s, bool onednn = true) {
+  std::optional<OneDnnOff> off;
+  if (!onednn) off.emplace();
   torch::NoGradGuard guard;
   auto x = torch::randn({s.n, s.c_in, s.h, s.w});
   auto w = torch::randn({s.c_out, s.c_in / s.groups, s.kh, s.kw});
@@ -186,6 +198,9 @@ int main(int argc, char** argv) {
   for (const auto& c : kConvs) {
     std::string name = c.name;
     benchmark::RegisterBenchmark(("BM_float/" + name).c_str(), [c](benchmark::State& s) { bm_conv_float(s, c.shape); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_float_nodnn/" + name).c_str(),
+                                 [c](benchmark::State& s) { bm_conv_float(s, c.shape, false); })
         ->Unit(benchmark::kMillisecond)->UseRealTime();
     benchmark::RegisterBenchmark(("BM_lut_ref/" + name + "/signed").c_str(),
                                  [c](benchmark::State& s) { bm_conv_lut(s, c.shape, true, Operands::Signed); })

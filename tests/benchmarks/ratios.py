@@ -5,10 +5,11 @@ random interleaved order):
     AXNN_BENCH_THREADS=2 build/bin/axnn-bench --benchmark_format=json > bench.json
     python3 tests/benchmarks/ratios.py bench.json
 
-Per shape and operand variant: the median time of BM_float, BM_lut_ref and BM_lut with the spread
-of the repetitions ((max - min) / median), lut/float, ref/lut and separable/float (BM_separable, the
-separable fast path) as ratios of medians, and the table
-kernel's lookups per cycle per core (the context's clock, MHz, times the threads)."""
+Per shape and operand variant: the median time of BM_float (LibTorch's default convolution, oneDNN),
+BM_float_nodnn (the same without oneDNN: im2col + MKL), BM_lut_ref and BM_lut with the spread of the
+repetitions ((max - min) / median); lut/float against the *faster* of the two float paths (and which
+it was), ref/lut and separable/float (BM_separable, the separable fast path) as ratios of medians,
+and the table kernel's lookups per cycle per core (the context's clock, MHz, times the threads)."""
 import json
 import statistics
 import sys
@@ -46,12 +47,18 @@ def rows(runs):
         if impl != "BM_lut":
             continue
         lut = summary(reps[name])
-        flt = summary(reps[f"BM_float/{shape}"]) if f"BM_float/{shape}" in reps else None
+        floats = {path: summary(reps[f"{bench}/{shape}"]) for path, bench in (("onednn", "BM_float"), ("im2col", "BM_float_nodnn"))
+                  if f"{bench}/{shape}" in reps}
+        faster = min(floats, key=lambda p: floats[p][0]) if floats else None
+        flt = floats[faster] if faster else None
         ref_name = f"BM_lut_ref/{shape}/signed"
         ref = summary(reps[ref_name]) if ref_name in reps else None
         sep = summary(reps[f"BM_separable/{shape}"]) if f"BM_separable/{shape}" in reps else None
         out.append({"shape": shape, "operands": variant[0] if variant else "",
                     "float_ms": flt[0] if flt else float("nan"), "float_spread": flt[1] if flt else float("nan"),
+                    "float_path": faster or "",
+                    "onednn_ms": floats["onednn"][0] if "onednn" in floats else float("nan"),
+                    "im2col_ms": floats["im2col"][0] if "im2col" in floats else float("nan"),
                     "lut_ms": lut[0], "lut_spread": lut[1],
                     "lut_float": lut[0] / flt[0] if flt else float("nan"),
                     "ref_lut": ref[0] / lut[0] if ref else float("nan"),
@@ -67,11 +74,12 @@ def main(path):
     ctx = runs["context"]
     print(f"threads {ctx.get('threads')}, clock {ctx.get('mhz_per_cpu')} MHz, kernel {ctx.get('cpu_kernel_isa')}; "
           f"operands: {ctx.get('operands')}")
-    print("| shape | operands | float ms (spread) | lut ms (spread) | lut/float | ref/lut | separable/float | "
-          "lookups/cycle/core | reps |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| shape | operands | float oneDNN / im2col ms | faster float ms (spread) | lut ms (spread) | "
+          "lut/faster float | ref/lut | separable/float | lookups/cycle/core | reps |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows(runs):
-        print(f"| {r['shape']} | {r['operands']} | {r['float_ms']:.2f} ({r['float_spread']:.0%}) | "
+        print(f"| {r['shape']} | {r['operands']} | {r['onednn_ms']:.2f} / {r['im2col_ms']:.2f} | "
+              f"{r['float_ms']:.2f} {r['float_path']} ({r['float_spread']:.0%}) | "
               f"{r['lut_ms']:.2f} ({r['lut_spread']:.0%}) | {r['lut_float']:.2f} | {r['ref_lut']:.1f} | "
               f"{r['separable_float']:.2f} | "
               f"{r['lookups_per_cycle_core']:.2f} | {r['repetitions']} |")
