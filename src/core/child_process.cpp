@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -18,8 +19,6 @@
 
 #include "core/error.h"
 #include "core/temp_files.h"
-
-extern char** environ;
 
 namespace axnn {
 namespace {
@@ -41,37 +40,53 @@ int remaining_ms(Clock::time_point deadline) {
   return ms < 0 ? 0 : static_cast<int>(std::min<long long>(ms, 1000));
 }
 
-// Starts argv in a new process group with stdout/stderr on the returned pipe.
+// argv[0] as an executable path: itself when it holds a '/', else the first match on PATH.
+std::string resolve(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  for (std::string dirs = path ? path : "/usr/bin:/bin"; !dirs.empty();) {
+    const auto colon = dirs.find(':');
+    const std::string dir = dirs.substr(0, colon);
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    dirs = colon == std::string::npos ? "" : dirs.substr(colon + 1);
+  }
+  throw Error(fmt::format("cannot start {}: not found on PATH", program));
+}
+
+// Starts argv in a new process group with stdout/stderr on the returned pipe. The child asks the
+// kernel to kill it when this program dies (PR_SET_PDEATHSIG), which closes the window between its
+// start and its registration for the signal handler; between fork and exec it calls only
+// async-signal-safe functions.
 pid_t spawn(const std::vector<std::string>& argv, int& read_end) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
-  Fd write_end{fds[1]};
-  read_end = fds[0];
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
+  const std::string exe = resolve(argv[0]);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    ::close(read_end);
-    throw Error(fmt::format("cannot start {}: {}", argv[0], std::strerror(rc)));
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
+    const int null = ::open("/dev/null", O_RDONLY);
+    if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(fds[1], 1) < 0 || ::dup2(fds[1], 2) < 0) ::_exit(127);
+    ::execv(exe.c_str(), args.data());
+    ::_exit(127);
   }
+  ::close(fds[1]);
+  if (pid < 0) {
+    ::close(fds[0]);
+    throw Error(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
+  }
+  ::setpgid(pid, pid);  // also here, so the group exists before anyone signals it
+  read_end = fds[0];
   return pid;
 }
 

@@ -16,7 +16,8 @@ struct ChildResult {
   bool ok() const { return exit_code == 0 && !timed_out && signal == 0; }
 };
 
-// Runs argv[0] (found on PATH) with argv, no shell, in its own process group; stdin is /dev/null.
+// Runs argv[0] (found on PATH) with argv, no shell, in its own process group; stdin is /dev/null. The
+// child is also killed by the kernel if this program dies (Linux PR_SET_PDEATHSIG).
 // After `timeout_s` seconds the whole group is killed (SIGKILL) and timed_out is set. Throws Error
 // when the process cannot be started.
 ChildResult run_child(const std::vector<std::string>& argv, double timeout_s);

@@ -176,13 +176,16 @@ def test_a_signal_stops_the_model_too(tmp_path, sig):
     p = subprocess.Popen([os.path.join(BIN, "axnn-mult"), "compose", "--set",
                           f"sources=[{{evoapprox: {tmp_path / 'models'}, exact_power: 1}}]", "-o", str(tmp_path / "l.h5")],
                          env={**os.environ, "TMPDIR": str(scratch)}, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while not harnesses(scratch) and time.time() < deadline:
+    deadline, running = time.time() + 60, []
+    while not running and time.time() < deadline:  # the compiler, then the harness: either is a child
+        running = harnesses(scratch)
         time.sleep(0.1)
-    assert harnesses(scratch), "the harness never started"
+    assert running, "the harness never started"
     p.send_signal(sig)
     assert p.wait(timeout=30) == -sig
-    time.sleep(0.5)
+    deadline = time.time() + 10  # a killed process may take a moment to leave the process table
+    while harnesses(scratch) and time.time() < deadline:
+        time.sleep(0.1)
     assert not harnesses(scratch), "a compiled model outlived its program"
     assert not scratch_folders(scratch) and listing(tmp_path) == ["models", "scratch"]
 
