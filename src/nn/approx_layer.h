@@ -9,18 +9,13 @@
 #include <string>
 
 #include "kernels/lut_gemm.h"
-#include "kernels/separable.h"
 #include "nn/quantize.h"
 #include "nn/table_gradient.h"
+#include "nn/table_product.h"
 
 namespace axnn::nn {
 
 enum class Mode : int64_t { Baseline = 0, Quant = 1, Noise = 2, Approx = 3 };
-
-// Approx mode on the CPU runs a separable table (kernels/separable.h: lut[a][w] = fa(a) * fw(w), e.g.
-// operand truncation or the exact product) as a float (or double) op on the mapped operands, exact
-// as long as every partial sum fits the format. On by default; tests turn it off to compare.
-void set_separable_fast_path(bool on);
 
 // The backward of approx mode: straight through the exact product (ste), or the table's own
 // differences (table, nn/table_gradient.h). A training setting, not saved with the module.
@@ -59,7 +54,7 @@ class ApproxLayer : public torch::nn::Module {
   const std::string& library() const { return library_; }
   // How approx mode runs on the CPU with the current table: "table", "separable (float)" or
   // "separable (double)" (see set_separable_fast_path).
-  std::string cpu_path();
+  std::string cpu_path() { return table_.cpu_path(fan_in()); }
 
   // Bias compensation (deploy): the table's expected error per output channel, in integer-product
   // units, taken out of the integer accumulator in approx mode. Empty: none.
@@ -93,11 +88,11 @@ class ApproxLayer : public torch::nn::Module {
 
  protected:
   ApproxLayer();
-  using Op = std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>;
+  using Op = TableProduct::Op;
   // y = op(x, w) in the layer's mode, bias added last. `op` is the float op (conv or linear) without
-  // bias; `lut_op` maps int8 activations and weights (CPU) to int32 results.
+  // bias; `table_op` maps int8 activations and weights to int32 results (table_.conv2d or table_.gemm).
   torch::Tensor forward_modes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                              const Op& op, const Op& lut_op);
+                              const Op& op, const Op& table_op);
   // The integer operands and exact outputs of one forward pass (int8 activations and weights).
   virtual RecordedOperands record(const torch::Tensor& xi, const torch::Tensor& wi) const = 0;
   // The layer as a grouped GEMM over its input x (table gradients).
@@ -106,40 +101,26 @@ class ApproxLayer : public torch::nn::Module {
   // backward of approx mode, without its forward).
   virtual std::pair<torch::Tensor, torch::Tensor> exact_backward(const torch::Tensor& g, const torch::Tensor& xq,
                                                                  const torch::Tensor& wq, bool need_x, bool need_w) const = 0;
-  const TableGradients& table_grads();
-  const kernels::PreparedLut& prepared_lut();
-  // The layer's separable fast path: acc = op(fa(xi), fw(wi)) when the table is separable, a = 0 maps
-  // to 0 (padding) and fan_in * max|fa| * max|fw| fits float (2^24) or double (2^53) exactly;
-  // undefined otherwise.
-  torch::Tensor separable_product(const Op& op, const torch::Tensor& xi, const torch::Tensor& wi);
-  std::optional<torch::ScalarType> separable_dtype();
-  // The table as int16 on the table's device, or undefined when an entry does not fit int16.
-  torch::Tensor lut16();
-  // The integer table products on the operands' device (nn/table_dispatch.cpp: the one place that
-  // picks CPU or CUDA kernels). Conv: NCHW int8 x, weights int8, NCHW int32 out; GEMM: x [m, k],
-  // weights [n, k], out [m, n].
-  torch::Tensor table_conv2d(const kernels::Conv2dShape& s, const torch::Tensor& xi, const torch::Tensor& wi);
-  torch::Tensor table_gemm(const torch::Tensor& xi, const torch::Tensor& wi);
+  TableProduct table_;
 
  private:
   torch::Tensor mode_, act_max_, sigma_, mu_, lut_, error_offset_;
   std::string multiplier_ = "exact";
   std::string library_;
-  std::optional<kernels::PreparedLut> prepared_;
-  const void* prepared_ptr_ = nullptr;
-  uint32_t prepared_version_ = 0;
-  std::optional<kernels::SeparableMaps> separable_;  // found with the prepared table
-  std::pair<torch::Tensor, torch::Tensor> device_tables(const torch::Tensor& on);
-  torch::Tensor lut16_;
-  uint32_t lut16_version_ = 0;
-  TableGradients table_grads_;
-  uint32_t table_grads_version_ = 0;
   Gradient gradient_ = Gradient::Ste;
   bool recording_ = false;
   bool calibrating_ = false;
   RecordedOperands recorded_;
   bool capture_ = false;
   torch::Tensor captured_;
+
+  // One function per mode (baseline is op(x, w) itself), and the hooks around them.
+  torch::Tensor forward_quantized(Mode m, const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& s_a,
+                                  const torch::Tensor& s_w, const Op& op);
+  torch::Tensor forward_approx(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& s_a,
+                               const torch::Tensor& s_w, const Op& op, const Op& table_op);
+  void record_hook(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& s_a, const torch::Tensor& s_w);
+  torch::Tensor output_hook(torch::Tensor y, const torch::Tensor& bias);
 };
 
 class ApproxConv2dImpl : public ApproxLayer {

@@ -1,10 +1,10 @@
-// Where an approx layer's table product runs: the one place that picks the CPU kernels or the CUDA
-// ones, by the operands' device. The layers only describe the product (a conv shape or a GEMM).
+// TableProduct's integer products (nn/table_product.h): the CPU kernels or the CUDA ones, by the
+// operands' device. The layers only describe the product (a conv shape or a GEMM).
 #include <c10/core/DeviceGuard.h>
 
 #include "kernels/cuda/lut_gemm_cuda.h"
-#include "nn/approx_layer.h"
 #include "nn/cuda_stream.h"
+#include "nn/table_product.h"
 
 namespace axnn::nn {
 namespace {
@@ -17,12 +17,12 @@ const int16_t* ptr16(const torch::Tensor& t) { return t.defined() ? t.data_ptr<i
 }  // namespace
 
 // The table (and its int16 copy, when it fits) on the operands' device; the tensors keep the pointers alive.
-std::pair<torch::Tensor, torch::Tensor> ApproxLayer::device_tables(const torch::Tensor& on) {
+std::pair<torch::Tensor, torch::Tensor> TableProduct::device_tables(const torch::Tensor& on) {
   torch::Tensor t16 = lut16();
   return {lut_.to(on.device()).contiguous(), t16.defined() ? t16.to(on.device()) : t16};
 }
 
-torch::Tensor ApproxLayer::table_conv2d(const kernels::Conv2dShape& s, const torch::Tensor& xi, const torch::Tensor& wi) {
+torch::Tensor TableProduct::conv2d(const kernels::Conv2dShape& s, const torch::Tensor& xi, const torch::Tensor& wi) {
   const std::vector<int64_t> out_shape{s.n, s.c_out, s.out_h(), s.out_w()};
   if (runs_on_cuda(xi)) {
     const c10::DeviceGuard guard(xi.device());
@@ -37,11 +37,11 @@ torch::Tensor ApproxLayer::table_conv2d(const kernels::Conv2dShape& s, const tor
   }
   torch::Tensor x = xi.cpu().contiguous(), w = wi.cpu().contiguous();
   torch::Tensor y = torch::empty(out_shape, torch::kInt32);
-  kernels::lut_conv2d(s, x.data_ptr<int8_t>(), w.data_ptr<int8_t>(), prepared_lut(), y.data_ptr<int32_t>());
+  kernels::lut_conv2d(s, x.data_ptr<int8_t>(), w.data_ptr<int8_t>(), prepared(), y.data_ptr<int32_t>());
   return y;
 }
 
-torch::Tensor ApproxLayer::table_gemm(const torch::Tensor& xi, const torch::Tensor& wi) {
+torch::Tensor TableProduct::gemm(const torch::Tensor& xi, const torch::Tensor& wi) {
   const int64_t m = xi.size(0), n = wi.size(0), k = wi.size(1);
   if (runs_on_cuda(xi)) {
     const c10::DeviceGuard guard(xi.device());
@@ -56,7 +56,7 @@ torch::Tensor ApproxLayer::table_gemm(const torch::Tensor& xi, const torch::Tens
   torch::Tensor x = xi.cpu().contiguous(), w = wi.cpu().contiguous();
   torch::Tensor y = torch::empty({m, n}, torch::kInt32);
   kernels::lut_gemm({m, n, k, x.data_ptr<int8_t>(), k, w.data_ptr<int8_t>(), k, nullptr, y.data_ptr<int32_t>(), n},
-                    prepared_lut());
+                    prepared());
   return y;
 }
 
