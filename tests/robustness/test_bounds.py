@@ -303,6 +303,12 @@ def test_artifacts_record_their_environment(good):
     assert code == 0 and "environment: " in out and "libtorch: " in out and "table_kernels: " in out, out
 
 
+def test_an_unknown_kernel_path_is_refused(good, tmp_path):
+    code, out = axnn("eval", "-m", good["quant"], "-d", good["data"], "--json", tmp_path / "m.json",
+                     env={"AXNN_KERNELS": "fastest"})
+    check(code, out, 2, "AXNN_KERNELS", "'fastest' is not auto or portable", folder=tmp_path, before=[])
+
+
 def test_diff_names_a_different_environment(good, tmp_path):
     """Two artifacts that differ in content and in LibTorch version: axnn-diff says both."""
     other = tmp_path / "other.h5"
