@@ -151,6 +151,8 @@ class Resolver {
     if (out.is_number()) {
       double v = out.get<double>();
       if (!std::isfinite(v)) fail(path, fmt::format("expected a finite number, got {}", shown(value)));
+      if (spec.minimum_ && spec.exclusive_minimum_ && v <= *spec.minimum_)
+        fail(path, fmt::format("must be > {}, got {}", *spec.minimum_, shown(value)));
       if (spec.minimum_ && v < *spec.minimum_) fail(path, fmt::format("must be ≥ {}, got {}", *spec.minimum_, shown(value)));
       if (spec.maximum_ && v > *spec.maximum_) fail(path, fmt::format("must be ≤ {}, got {}", *spec.maximum_, shown(value)));
     }
@@ -202,7 +204,7 @@ class SchemaWriter {
       case Type::Any: break;
     }
     if (spec.default_) s["default"] = *spec.default_;
-    if (spec.minimum_) s["minimum"] = *spec.minimum_;
+    if (spec.minimum_) s[spec.exclusive_minimum_ ? "exclusiveMinimum" : "minimum"] = *spec.minimum_;
     if (spec.maximum_) s["maximum"] = *spec.maximum_;
     if (!spec.enum_.empty()) s["enum"] = spec.enum_;
     return s;

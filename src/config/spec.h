@@ -25,6 +25,8 @@ class Spec {
   // Fluent setters.
   Spec& def(nlohmann::json value) { default_ = std::move(value); return *this; }
   Spec& min(double v) { minimum_ = v; return *this; }
+  // The minimum itself is not allowed (a fraction in (0, 1]).
+  Spec& above(double v) { minimum_ = v; exclusive_minimum_ = true; return *this; }
   Spec& max(double v) { maximum_ = v; return *this; }
   Spec& one_of(std::vector<std::string> values) { enum_ = std::move(values); return *this; }
   Spec& required() { required_ = true; return *this; }
@@ -49,6 +51,7 @@ class Spec {
   std::string description_;
   std::optional<nlohmann::json> default_;
   std::optional<double> minimum_;
+  bool exclusive_minimum_ = false;
   std::optional<double> maximum_;
   std::vector<std::string> enum_;
   bool required_ = false;

@@ -34,8 +34,8 @@ const config::Spec& experiment_spec() {
                  object("One pipeline step",
                         {{"name", string("Step name: its artifact is results/<experiment>/<point>/<name>.h5").required()},
                          {"kind", string("What the step does: baseline, quantize, noise, sample, match, deploy, "
-                                         "retrain, sensitivity or assign (the workflow's step registry, "
-                                         "workflows/axnn_workflow/steps.py, checks it)")
+                                         "retrain, sensitivity, assign, search, rank or prune (the workflow's step "
+                                         "registry, workflows/axnn_workflow/steps.py, checks it)")
                                       .required()},
                          {"from", string("The earlier step whose model this step reads (default: the latest step that "
                                          "makes a model)")
@@ -45,7 +45,7 @@ const config::Spec& experiment_spec() {
                                               string("alias or layer name"))
                                          .def(nlohmann::json::array({"all"}))},
                          {"config", map_of("The step program's settings (baseline, quantize, retrain: trainer schema; "
-                                           "noise, sample, match, sensitivity, assign: the schema of that name)",
+                                           "noise, sample, match, sensitivity, assign, search, rank, prune: the schema of that name)",
                                            any_value("setting"))},
                          {"threads", integer("Threads for the step's job, per task (the SLURM profile asks "
                                              "sbatch --cpus-per-task=threads)")

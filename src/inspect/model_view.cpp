@@ -34,6 +34,30 @@ void add_bn_adaptation(const json& config, json& d) {
                                     pct("test_accuracy_after")}}}});
 }
 
+// A pruned model (axnn-prune): kept filters per layer, the MACs before and after, the ranking.
+void add_pruning(H5::Group& root, json& d) {
+  if (!h5::has_attr(root, "pruning")) return;
+  const json p = h5::read_json_attr(root, "pruning");
+  const json& r = p.at("ranking");
+  json rows = json::array();
+  for (const auto& [layer, l] : p.at("layers").items()) {
+    std::string alpha = "-", kappa = "-";
+    for (size_t i = 0; i < r.at("layers").size(); ++i)
+      if (r["layers"][i] == layer) {
+        alpha = fmt::format("{:.4f}", r["alpha"][i].get<double>());
+        kappa = fmt::format("{:.4f}", r["kappa"][i].get<double>());
+      }
+    rows.push_back({layer, l.at("filters"), l.at("kept"), alpha, kappa});
+  }
+  d["tables"].push_back({{"title", fmt::format("pruned (LeGR) to target {:.3g}: {} of {} MACs per image, {:.4f} of the dense "
+                                               "network's {}",
+                                               p.at("target").get<double>(), p.at("macs").get<int64_t>(),
+                                               p.at("macs_before").get<int64_t>(), p.at("mac_fraction").get<double>(),
+                                               p.at("macs_dense").get<int64_t>())},
+                         {"columns", {"layer", "filters", "kept", "alpha", "kappa"}},
+                         {"rows", rows}});
+}
+
 }  // namespace
 
 void register_model_view() {
@@ -56,6 +80,7 @@ void register_model_view() {
                            {"columns", {"layer", "kind", "fan_in", "opcount", "ops_share", "mode", "act_scale", "sigma",
                                         "multiplier", "bias_compensation"}},
                            {"rows", rows}});
+    add_pruning(root, d);
     add_bn_adaptation(d["config"], d);
   });
 }

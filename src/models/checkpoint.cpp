@@ -68,6 +68,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, const Provena
   h5::write_attr(root, "architecture", c.arch);
   h5::write_json_attr(root, "model_options", to_json(c.options));
   h5::write_json_attr(root, "history", c.history);
+  if (!c.pruning.is_null()) h5::write_json_attr(root, "pruning", c.pruning);
   json names = json::array();
   for (auto& [name, layer] : nn::approx_layers(m)) {
     names.push_back(name);
@@ -126,6 +127,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     c.arch = h5::read_string_attr(root, "architecture");
     c.options = options_from_json(h5::read_json_attr(root, "model_options"));
     c.history = h5::read_json_attr(root, "history");
+    if (h5::has_attr(root, "pruning")) c.pruning = h5::read_json_attr(root, "pruning");
     c.model = build_model(c.arch, c.options);
   });
   torch::NoGradGuard no_grad;

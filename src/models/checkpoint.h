@@ -18,6 +18,9 @@ struct Checkpoint {
   ModelOptions options;
   std::shared_ptr<Model> model;
   nlohmann::json history = nlohmann::json::array();  // per-epoch metrics of the step that made it
+  // How the model was pruned (axnn-prune; null for a dense model): kept by every later step, so the
+  // deployed network still says how many MACs the dense one had.
+  nlohmann::json pruning = nullptr;
 };
 
 // One forward pass on a zero batch in eval mode (state unchanged), so that every approximate layer

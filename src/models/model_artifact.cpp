@@ -12,6 +12,8 @@ const KindFields& model_fields() {
       {attr("architecture", FieldType::String, "zoo architecture"),
        attr("model_options", FieldType::Json, "input channels, image size, classes").json("object"),
        attr("history", FieldType::Json, "per-epoch training metrics").json("array"),
+       attr("pruning", FieldType::Json, "a pruned model: MACs of the dense network and now, kept filters per layer, "
+            "target, and the ranking (alpha, kappa) that chose them").json("object").optional(),
        attr("layer_names", FieldType::Json, "the approximate layers, in order").json("array"),
        dataset("params/*", FieldType::Numeric, {}, "every parameter and buffer (float tensors must be finite)"),
        attr("layers/*/kind", FieldType::String, "conv2d or linear"),

@@ -23,14 +23,16 @@ ApproxConv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride = 1, int64_
 class LeNet5 : public Model {
  public:
   explicit LeNet5(const ModelOptions& o)
-      : conv1(register_module("conv1", conv(o.in_channels, 6, 5, 1, o.image_size == 28 ? 2 : 0, true))),
-        bn1(register_module("bn1", nn::BatchNorm2d(6))),
-        conv2(register_module("conv2", conv(6, 16, 5, 1, 0, true))),
-        bn2(register_module("bn2", nn::BatchNorm2d(16))),
-        fc1(register_module("fc1", ApproxLinear(16 * 5 * 5, 120))),
-        fc2(register_module("fc2", ApproxLinear(120, 84))),
-        fc3(register_module("fc3", ApproxLinear(84, o.num_classes))) {
+      : c1_(o.width_of("conv1", 6)), c2_(o.width_of("conv2", 16)), f1_(o.width_of("fc1", 120)), f2_(o.width_of("fc2", 84)),
+        conv1(register_module("conv1", conv(o.in_channels, c1_, 5, 1, o.image_size == 28 ? 2 : 0, true))),
+        bn1(register_module("bn1", nn::BatchNorm2d(c1_))),
+        conv2(register_module("conv2", conv(c1_, c2_, 5, 1, 0, true))),
+        bn2(register_module("bn2", nn::BatchNorm2d(c2_))),
+        fc1(register_module("fc1", ApproxLinear(c2_ * 5 * 5, f1_))),
+        fc2(register_module("fc2", ApproxLinear(f1_, f2_))),
+        fc3(register_module("fc3", ApproxLinear(f2_, o.num_classes))) {
     if (o.image_size != 28 && o.image_size != 32) throw UsageError("lenet5: image_size must be 28 or 32");
+    prune_groups_ = {{"conv1", {"bn1"}, {"conv2"}}, {"conv2", {"bn2"}, {"fc1"}}, {"fc1", {}, {"fc2"}}, {"fc2", {}, {"fc3"}}};
   }
   torch::Tensor forward(torch::Tensor x) override {
     x = torch::max_pool2d(torch::relu(bn1(conv1(x))), 2);
@@ -40,6 +42,7 @@ class LeNet5 : public Model {
   }
 
  private:
+  int64_t c1_, c2_, f1_, f2_;
   ApproxConv2d conv1;
   nn::BatchNorm2d bn1;
   ApproxConv2d conv2;
@@ -48,13 +51,13 @@ class LeNet5 : public Model {
 };
 
 // CIFAR ResNet basic block with option-A shortcut (identity; on a stride or width change, subsample
-// by 2 and pad the new channels with zeros: no parameters).
+// by 2 and pad the new channels with zeros: no parameters). `mid`: conv1's filters (fewer when pruned).
 class BasicBlockImpl : public tnn::Module {
  public:
-  BasicBlockImpl(int64_t in, int64_t out, int64_t stride)
-      : conv1(register_module("conv1", conv(in, out, 3, stride, 1))),
-        bn1(register_module("bn1", nn::BatchNorm2d(out))),
-        conv2(register_module("conv2", conv(out, out, 3, 1, 1))),
+  BasicBlockImpl(int64_t in, int64_t mid, int64_t out, int64_t stride)
+      : conv1(register_module("conv1", conv(in, mid, 3, stride, 1))),
+        bn1(register_module("bn1", nn::BatchNorm2d(mid))),
+        conv2(register_module("conv2", conv(mid, out, 3, 1, 1))),
         bn2(register_module("bn2", nn::BatchNorm2d(out))),
         pad_channels_(out - in),
         stride_(stride) {}
@@ -90,7 +93,10 @@ class CifarResNet : public Model {
     for (int stage = 0; stage < 3; ++stage) {
       const int64_t out = 16 << stage;
       for (int64_t b = 0; b < n; ++b) {
-        blocks.push_back(register_module(fmt::format("layer{}_{}", stage + 1, b), BasicBlock(in, out, stage > 0 && b == 0 ? 2 : 1)));
+        const std::string name = fmt::format("layer{}_{}", stage + 1, b);
+        const int64_t mid = o.width_of(name + ".conv1", out);
+        blocks.push_back(register_module(name, BasicBlock(in, mid, out, stage > 0 && b == 0 ? 2 : 1)));
+        prune_groups_.push_back({name + ".conv1", {name + ".bn1"}, {name + ".conv2"}});
         in = out;
       }
     }
@@ -112,20 +118,25 @@ class CifarResNet : public Model {
 class Vgg : public Model {
  public:
   Vgg(const std::vector<int64_t>& cfg, const ModelOptions& o) {
-    int64_t in = o.in_channels, size = o.image_size, i = 0;
+    int64_t in = o.in_channels, size = o.image_size;
     for (int64_t c : cfg) {
       if (c == 0) {
         features->push_back(tnn::MaxPool2d(2));
         size /= 2;
         continue;
       }
+      const std::string name = fmt::format("features.{}", features->size());
+      c = o.width_of(name, c);
+      // Each conv's channels feed the next conv (or the classifier, set below).
+      if (!prune_groups_.empty()) prune_groups_.back().consumers = {name};
+      prune_groups_.push_back({name, {fmt::format("features.{}", features->size() + 1)}, {}});
       features->push_back(conv(in, c, 3, 1, 1));
       features->push_back(nn::BatchNorm2d(c));
       features->push_back(tnn::ReLU());
       in = c;
-      ++i;
     }
     if (size < 1) throw UsageError("vgg: image too small for five poolings");
+    prune_groups_.back().consumers = {"classifier"};
     register_module("features", features);
     classifier = register_module("classifier", ApproxLinear(in * size * size, o.num_classes));
   }
@@ -139,8 +150,9 @@ class Vgg : public Model {
 // MobileNetV2 for 32x32 inputs (stride 1 in the stem and the second stage, as in CIFAR ports).
 class InvertedResidualImpl : public tnn::Module {
  public:
-  InvertedResidualImpl(int64_t in, int64_t out, int64_t stride, int64_t expand) : residual_(stride == 1 && in == out) {
-    const int64_t hidden = in * expand;
+  // `hidden`: the expansion's filters (in * expand, fewer when pruned).
+  InvertedResidualImpl(int64_t in, int64_t hidden, int64_t out, int64_t stride, int64_t expand)
+      : residual_(stride == 1 && in == out) {
     if (expand != 1) {
       body->push_back(conv(in, hidden, 1));
       body->push_back(nn::BatchNorm2d(hidden));
@@ -174,10 +186,17 @@ class MobileNetV2 : public Model {
     features->push_back(tnn::Functional(torch::relu6));
     for (const auto& s : settings)
       for (int64_t r = 0; r < s[2]; ++r) {
-        features->push_back(InvertedResidual(in, ch(s[1]), r == 0 ? s[3] : 1, s[0]));
+        // The expansion (a 1x1 conv) can lose filters: its BatchNorm and the depthwise conv with its
+        // BatchNorm follow, the projection reads them. Blocks without expansion have none to lose.
+        const std::string body = fmt::format("features.{}.body.", features->size());
+        const int64_t hidden = s[0] == 1 ? in : o.width_of(body + "0", in * s[0]);
+        if (s[0] != 1) prune_groups_.push_back({body + "0", {body + "1", body + "3", body + "4"}, {body + "6"}});
+        features->push_back(InvertedResidual(in, hidden, ch(s[1]), r == 0 ? s[3] : 1, s[0]));
         in = ch(s[1]);
       }
-    const int64_t last = std::max<int64_t>(1280, ch(1280));
+    const std::string head = fmt::format("features.{}", features->size());
+    const int64_t last = o.width_of(head, std::max<int64_t>(1280, ch(1280)));
+    prune_groups_.push_back({head, {fmt::format("features.{}", features->size() + 1)}, {"classifier"}});
     features->push_back(conv(in, last, 1));
     features->push_back(nn::BatchNorm2d(last));
     features->push_back(tnn::Functional(torch::relu6));
@@ -198,11 +217,14 @@ class MobileNetV2 : public Model {
 class AlexNetSmall : public Model {
  public:
   explicit AlexNetSmall(const ModelOptions& o)
-      : conv1(register_module("conv1", conv(o.in_channels, 64, 5, 1, 2, true))),
-        conv2(register_module("conv2", conv(64, 64, 5, 1, 2, true))),
-        fc1(register_module("fc1", ApproxLinear(64 * (o.image_size / 4) * (o.image_size / 4), 384))),
-        fc2(register_module("fc2", ApproxLinear(384, 192))),
-        fc3(register_module("fc3", ApproxLinear(192, o.num_classes))) {}
+      : c1_(o.width_of("conv1", 64)), c2_(o.width_of("conv2", 64)), f1_(o.width_of("fc1", 384)), f2_(o.width_of("fc2", 192)),
+        conv1(register_module("conv1", conv(o.in_channels, c1_, 5, 1, 2, true))),
+        conv2(register_module("conv2", conv(c1_, c2_, 5, 1, 2, true))),
+        fc1(register_module("fc1", ApproxLinear(c2_ * (o.image_size / 4) * (o.image_size / 4), f1_))),
+        fc2(register_module("fc2", ApproxLinear(f1_, f2_))),
+        fc3(register_module("fc3", ApproxLinear(f2_, o.num_classes))) {
+    prune_groups_ = {{"conv1", {}, {"conv2"}}, {"conv2", {}, {"fc1"}}, {"fc1", {}, {"fc2"}}, {"fc2", {}, {"fc3"}}};
+  }
   torch::Tensor forward(torch::Tensor x) override {
     x = torch::max_pool2d(torch::relu(conv1(x)), 3, 2, 1);
     x = torch::max_pool2d(torch::relu(conv2(x)), 3, 2, 1);
@@ -211,19 +233,12 @@ class AlexNetSmall : public Model {
   }
 
  private:
+  int64_t c1_, c2_, f1_, f2_;
   ApproxConv2d conv1, conv2;
   ApproxLinear fc1, fc2, fc3;
 };
 
-}  // namespace
-
-const std::vector<std::string>& architectures() {
-  static const std::vector<std::string> a = {"lenet5", "resnet8", "resnet14", "resnet20", "resnet32",
-                                             "vgg11",  "vgg16",   "mobilenetv2", "alexnet"};
-  return a;
-}
-
-std::shared_ptr<Model> build_model(const std::string& arch, const ModelOptions& o) {
+std::shared_ptr<Model> build_dense_or_pruned(const std::string& arch, const ModelOptions& o) {
   if (o.in_channels < 1 || o.num_classes < 2 || o.image_size < 8)
     throw UsageError("model options: in_channels >= 1, num_classes >= 2, image_size >= 8");
   if (arch == "lenet5") return std::make_shared<LeNet5>(o);
@@ -246,8 +261,37 @@ std::shared_ptr<Model> build_model(const std::string& arch, const ModelOptions& 
   throw UsageError(fmt::format("unknown architecture '{}' (known: lenet5, resnet8/14/20/32, vgg11, vgg16, mobilenetv2, alexnet)", arch));
 }
 
+}  // namespace
+
+int64_t ModelOptions::width_of(const std::string& layer, int64_t dense) const {
+  auto it = widths.find(layer);
+  if (it == widths.end()) return dense;
+  if (it->second < 1 || it->second > dense)
+    throw UsageError(fmt::format("model options: widths.{} is {}, expected 1 to {} (the dense width)", layer, it->second, dense));
+  return it->second;
+}
+
+std::shared_ptr<Model> build_model(const std::string& arch, const ModelOptions& o) {
+  std::shared_ptr<Model> m = build_dense_or_pruned(arch, o);
+  for (const auto& [layer, w] : o.widths) {
+    bool known = false;
+    for (const auto& g : m->prune_groups()) known |= g.layer == layer;
+    if (!known) throw UsageError(fmt::format("model options: widths.{}: {} has no prunable layer of that name", layer, arch));
+  }
+  return m;
+}
+
+const std::vector<std::string>& architectures() {
+  static const std::vector<std::string> a = {"lenet5", "resnet8", "resnet14", "resnet20", "resnet32",
+                                             "vgg11",  "vgg16",   "mobilenetv2", "alexnet"};
+  return a;
+}
+
+
 nlohmann::json to_json(const ModelOptions& o) {
-  return {{"in_channels", o.in_channels}, {"num_classes", o.num_classes}, {"image_size", o.image_size}, {"width", o.width}};
+  nlohmann::json j = {{"in_channels", o.in_channels}, {"num_classes", o.num_classes}, {"image_size", o.image_size}, {"width", o.width}};
+  if (!o.widths.empty()) j["widths"] = o.widths;  // dense models' options stay as they were
+  return j;
 }
 
 ModelOptions options_from_json(const nlohmann::json& j) {
@@ -256,6 +300,7 @@ ModelOptions options_from_json(const nlohmann::json& j) {
   o.num_classes = j.value("num_classes", o.num_classes);
   o.image_size = j.value("image_size", o.image_size);
   o.width = j.value("width", o.width);
+  if (j.contains("widths")) o.widths = j.at("widths").get<std::map<std::string, int64_t>>();
   return o;
 }
 

@@ -12,6 +12,7 @@
 #include "method/refs.h"
 #include "method/sensitivity.h"
 #include "models/model_artifact.h"
+#include "prune/ranking.h"
 #include "multipliers/library_io.h"
 #include "train/metrics.h"
 
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
   for (const axnn::KindFields* k : {&axnn::mult::library_fields(), &axnn::data::dataset_fields(),
                                     &axnn::models::model_fields(), &axnn::method::refs_fields(),
                                     &axnn::method::matching_fields(), &axnn::method::sensitivity_fields(),
-                                    &axnn::train::metrics_fields()})
+                                    &axnn::train::metrics_fields(), &axnn::prune::ranking_fields()})
     axnn::register_fields(*k);
   axnn::mult::register_inspect_view();
   axnn::data::register_inspect_view();
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   axnn::method::register_refs_view();
   axnn::method::register_matching_view();
   axnn::method::register_sensitivity_view();
+  axnn::prune::register_ranking_view();
   return program.run(argc, argv, [&] {
     nlohmann::json all = nlohmann::json::array();
     bool failed = false;

@@ -17,6 +17,7 @@
 #include "multipliers/families.h"
 #include "multipliers/sources.h"
 #include "multipliers/table_import.h"
+#include "prune/prune_configs.h"
 #include "train/trainer_config.h"
 
 namespace {
@@ -31,7 +32,8 @@ std::vector<std::pair<std::string, const config::Spec*>> all_specs() {
           {"noise", &method::noise_spec()},   {"sample", &method::sample_spec()},
           {"match", &method::match_spec()},   {"sensitivity", &method::sensitivity_spec()},
           {"assign", &method::assign_spec()},   {"deploy", &method::deploy_spec()},
-          {"search", &method::search_spec()}};
+          {"search", &method::search_spec()},  {"rank", &prune::rank_spec()},
+          {"prune", &prune::prune_spec()}};
 }
 
 std::string schema_text(const std::string& name, const config::Spec& spec) {

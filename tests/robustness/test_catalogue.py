@@ -44,7 +44,7 @@ def listing(folder):
 @pytest.fixture(scope="session")
 def good(tmp_path_factory):
     d = tmp_path_factory.mktemp("good")
-    g = {k: str(d / f"{k}.h5") for k in ("data", "lib", "base", "quant", "refs", "match", "deployed")}
+    g = {k: str(d / f"{k}.h5") for k in ("data", "lib", "base", "quant", "refs", "match", "deployed", "ranking", "pruned")}
     steps = [
         ("data", "fashion-mnist", FMNIST, "-o", g["data"], "--limit-train", 300, "--limit-test", 100),
         ("mult", "build", "-o", g["lib"]),
@@ -54,6 +54,9 @@ def good(tmp_path_factory):
         ("match", "-r", g["refs"], "-l", g["lib"], "-o", g["match"]),
         ("deploy", "-m", g["quant"], "--matching", g["match"], "-l", g["lib"], "-d", g["data"],
          "--set", "bn_adaptation.images=200", "-o", g["deployed"]),
+        ("rank", "-d", g["data"], "-m", g["quant"], "--set", "population=2", "--set", "generations=1", "--set", "steps=1",
+         "--set", "val_images=20", "-o", g["ranking"]),
+        ("prune", "-m", g["quant"], "-r", g["ranking"], "--set", "target=0.6", "-o", g["pruned"]),
     ]
     for program, *args in steps:
         code, out = axnn(program, *args)
@@ -148,6 +151,22 @@ ARGUMENT_CASES = [
     ("search without a val split", ["search", "--matching", "{match}", "-m", "{quant}", "-l", "{lib}", "-d",
                                     "{tmp}/noval.h5", "--set", "criterion=sigma", "--set", "budget=1", "-o", "{out}"], 2,
      ["noval.h5", "no validation images", "never on test"]),
+    ("prune target 0", ["prune", "-m", "{quant}", "-r", "{ranking}", "--set", "target=0", "-o", "{out}"], 2,
+     ["target", "must be > 0"]),
+    ("prune target 1.5", ["prune", "-m", "{quant}", "-r", "{ranking}", "--set", "target=1.5", "-o", "{out}"], 2,
+     ["target", "must be ≤ 1"]),
+    ("prune target below the constraints", ["prune", "-m", "{quant}", "-r", "{ranking}", "--set", "target=0.001", "-o",
+                                            "{out}"], 2, ["target: 0.001", "one filter left in every prunable layer"]),
+    ("prune a deployed model", ["prune", "-m", "{deployed}", "-r", "{ranking}", "-o", "{out}"], 2,
+     ["{deployed}", "is deployed", "prune before the deploy step"]),
+    ("prune with a ranking of another model", ["prune", "-m", "{pruned}", "-r", "{ranking}", "-o", "{out}"], 2,
+     ["{ranking}", "learned on a lenet5 with filters", "{pruned}"]),
+    ("prune with a model as ranking", ["prune", "-m", "{quant}", "-r", "{base}", "-o", "{out}"], 2,
+     ["{base}", "ranking"]),
+    ("rank a deployed model", ["rank", "-m", "{deployed}", "-d", "{data}", "-o", "{out}"], 2,
+     ["{deployed}", "is deployed"]),
+    ("rank population 1", ["rank", "-m", "{quant}", "-d", "{data}", "--set", "population=1", "-o", "{out}"], 2,
+     ["population"]),
     ("retrain unknown gradient", ["retrain", "-m", "{deployed}", "-d", "{data}", "--set", "gradient=finite", "-o",
                                   "{out}"], 2, ["gradient", "finite"]),
     ("train nproc 0", ["train", "-d", "{data}", "--arch", "lenet5", "--nproc", "0", "-o", "{out}"], 2, ["--nproc"]),
