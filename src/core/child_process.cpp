@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/temp_files.h"
 
 namespace axnn {
@@ -40,17 +41,9 @@ int remaining_ms(Clock::time_point deadline) {
   return ms < 0 ? 0 : static_cast<int>(std::min<long long>(ms, 1000));
 }
 
-// argv[0] as an executable path: itself when it holds a '/', else the first match on PATH.
+// argv[0] as an executable path (core/files.h).
 std::string resolve(const std::string& program) {
-  if (program.find('/') != std::string::npos) return program;
-  const char* path = std::getenv("PATH");
-  for (std::string dirs = path ? path : "/usr/bin:/bin"; !dirs.empty();) {
-    const auto colon = dirs.find(':');
-    const std::string dir = dirs.substr(0, colon);
-    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    dirs = colon == std::string::npos ? "" : dirs.substr(colon + 1);
-  }
+  if (auto exe = find_on_path(program)) return *exe;
   throw Error(fmt::format("cannot start {}: not found on PATH", program));
 }
 

@@ -92,4 +92,17 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   fsync_folder(fs::path(path).parent_path());
 }
 
+std::optional<std::string> find_on_path(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  for (std::string dirs = path ? path : "/usr/bin:/bin"; !dirs.empty();) {
+    const auto colon = dirs.find(':');
+    const std::string dir = dirs.substr(0, colon);
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    dirs = colon == std::string::npos ? "" : dirs.substr(colon + 1);
+  }
+  return std::nullopt;
+}
+
 }  // namespace axnn

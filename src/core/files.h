@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,10 @@ namespace axnn {
 // than `max_bytes` (every reader gives a bound, so /dev/zero or a huge file is an error, not an
 // out-of-memory).
 std::string read_file(const std::string& path, size_t max_bytes);
+
+// The executable `program` resolves to: itself when it holds a '/', else the first match on $PATH
+// (an empty entry is the current folder); nothing when there is none.
+std::optional<std::string> find_on_path(const std::string& program);
 
 // `path` itself, once its folder is known to exist. Throws UsageError naming both otherwise.
 const std::string& require_output_folder(const std::string& path);

@@ -105,7 +105,10 @@ class Differ {
       add(fmt::format("{}: {} ({}) vs {} ({})", path, ta, fmt::join(sa, ", "), tb, fmt::join(sb, ", ")));
       return;
     }
-    const size_t n = h5::element_count(sa);
+    // Both files are read whole: a dataset whose declared size exceeds the read bound is refused,
+    // naming it, before anything is allocated.
+    const size_t n = h5::checked_element_count(a, path, sizeof(double));
+    h5::checked_element_count(b, path, sizeof(double));
     if (n == 0) return;
     const bool floating = a.getTypeClass() == H5T_FLOAT;
     if (floating) {

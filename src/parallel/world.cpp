@@ -18,6 +18,7 @@
 #include "cli/program.h"
 #include "core/environment.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/log.h"
 
 namespace axnn::parallel {
@@ -34,19 +35,7 @@ bool started_by_mpi_launcher() {
   return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK");
 }
 
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (!path) return false;
-  std::string dirs = path;
-  for (size_t start = 0; start <= dirs.size();) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string file = dirs.substr(start, end - start) + "/" + program;
-    if (access(file.c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
+bool on_path(const std::string& program) { return find_on_path(program).has_value(); }
 
 std::string own_executable() {
   std::vector<char> buf(PATH_MAX + 1, '\0');
