@@ -15,7 +15,8 @@ cd "$src"
 snakemake=${SNAKEMAKE:-$src/.venv/bin/snakemake}
 python=${PYTHON:-$src/.venv/bin/python}
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# AXNN_KEEP_WORKFLOW_OUT=1 keeps the results for a look (or for test_report.py with AXNN_TINY_RESULTS).
+if [[ -n "${AXNN_KEEP_WORKFLOW_OUT:-}" ]]; then echo "results kept in $out"; else trap 'rm -rf "$out"' EXIT; fi
 fail() { echo "FAIL: $*" >&2; exit 1; }
 sm() { "$snakemake" --cores 2 --config results_root="$out" "$@"; }
 tiny=tests/workflow/tiny.yaml
@@ -94,7 +95,11 @@ for lam in 0.2 0.5; do
     [[ -s "$t/noise.lambda-$lam/$f" ]] || fail "missing noise.lambda-$lam/$f"
   done
 done
-for f in sensitivity.h5 sample_q.h5 match_q.h5 search.h5 deploy_s.h5 deploy_s.metrics.json; do [[ -s "$t/base/$f" ]] || fail "missing base/$f"; done
+for f in sensitivity.h5 sample_q.h5 match_q.h5 search.h5 deploy_s.h5 deploy_s.metrics.json rank.h5 prune.h5 \
+         prune.metrics.json finetune.h5 deploy_p.h5 deploy_p.metrics.json; do [[ -s "$t/base/$f" ]] || fail "missing base/$f"; done
+# Pruning: the ranking and the pruned model show in axnn-inspect; the fine-tuned and deployed models keep the record.
+"$AXNN_BIN/axnn-inspect" "$t/base/rank.h5" | grep -q "LeGR ranking of a lenet5" || fail "inspect ranking"
+"$AXNN_BIN/axnn-inspect" "$t/base/deploy_p.h5" | grep -q "pruned (LeGR) to target 0.6" || fail "inspect: deploy_p lost the pruning record"
 for b in 0.6 0.9; do
   for f in assign.h5 deploy_b.h5 retrain_b.h5 retrain_b.metrics.json; do
     [[ -s "$t/assign.budget-$b/$f" ]] || fail "missing assign.budget-$b/$f"
@@ -131,6 +136,11 @@ for r in rows:
     # exceeds; the paper's agn estimate is reported next to it.
     assert r["estimator"] == "sampled" and r["sampled.violations"] == "0", r
     assert int(r["agn.violations"]) >= 0 and 0 < float(r["agn.relative_energy"]) <= 1, r
+    # The noise branch is dense; deploy_p's network is pruned to 60 % of the MACs: E_total = fraction x E_rel.
+    assert r["mac_fraction"] == "1.0000" and r["total_energy"] == r["relative_energy"], r
+    frac, e_rel = float(r["deploy_p.mac_fraction"]), float(r["deploy_p.relative_energy"])
+    assert 0 < frac <= 0.6 and abs(float(r["deploy_p.total_energy"]) - frac * e_rel) < 1e-4, r
+    assert 0 <= float(r["prune_acc"]) <= 100 and 0 <= float(r["finetune_acc"]) <= 100, r
 # The search: up to 3 candidates under E_rel 0.7, evaluated on val; the kept one is the lowest val loss
 # and is what deploy_s deployed.
 import json

@@ -71,6 +71,32 @@ def test_default_config_plans_a_chain():
     assert plan.artifact(idx["retrain"], plan.points[1]) == "results/lenet5-fmnist/noise.lambda-0.2/retrain.h5"
 
 
+def test_pruning_steps_plan_and_sweep_their_target():
+    cfg = {"experiment": "x", "steps": [step("b", "baseline"), step("q", "quantize"), step("r", "rank"),
+                                         step("p", "prune"), step("f", "quantize"), step("n", "noise"),
+                                         step("s", "sample"), step("m", "match"), step("d", "deploy")],
+           "sweep": {"p.target": [0.3, 0.5]}}
+    plan = plan_of(cfg)
+    assert plan.inputs[3] == {"model": 1, "ranking": 2} and plan.inputs[4] == {"model": 3}
+    # one ranking for every target; the pruned models and everything after them per target
+    assert {plan.artifact(2, p) for p in plan.points} == {"results/x/base/r.h5"}
+    assert plan.artifact(8, plan.points[0]) == "results/x/p.target-0.3/d.h5"
+    cmd = plan.command(3, "p.target-0.5", plan.step_inputs(3, "p.target-0.5"), "out.h5", "bin")
+    assert "-r results/x/base/r.h5" in cmd and "--set target=0.5" in cmd and "--seed" not in cmd
+
+
+def test_pruning_steps_in_impossible_places_are_rejected():
+    base = [step("b", "baseline"), step("q", "quantize")]
+    assert "a prune step needs a rank step" in error_of({"experiment": "x", "steps": base + [step("p", "prune")]})
+    late = base + [step("n", "noise"), step("r", "rank")]
+    assert "put it before the noise step" in error_of({"experiment": "x", "steps": late})
+    # a model pruned from the baseline is not quantized: sampling it needs a quantize step first
+    unq = [step("b", "baseline"), step("r", "rank"), step("p", "prune"), step("s", "sample")]
+    assert "use a quantized model" in error_of({"experiment": "x", "steps": unq})
+    cfg = {"experiment": "x", "steps": base + [step("r", "rank"), step("p", "prune")], "sweep": {"p.target": [0]}}
+    assert "target" in error_of(cfg)
+
+
 def test_defaults_are_filled():
     cfg = {"experiment": "x", "steps": [step("b", "baseline")]}
     plan = plan_of(cfg)
@@ -285,7 +311,9 @@ def test_short_steps_join_the_job_of_the_training_step_before_them():
     assert groups == {"baseline": "baseline", "quant": "quant", "noise": "noise", "sample": "noise",
                       "match": "noise", "deploy": "noise", "retrain": "retrain", "sensitivity": "quant",
                       "sample_q": "quant", "match_q": "quant", "assign": "quant", "deploy_b": "quant",
-                      "retrain_b": "retrain_b", "search": "quant", "deploy_s": "quant"}
+                      "retrain_b": "retrain_b", "search": "quant", "deploy_s": "quant", "rank": "rank",
+                      "prune": "rank", "finetune": "finetune", "sample_p": "finetune", "match_p": "finetune",
+                      "deploy_p": "finetune"}
     # Every training step heads its own group.
     for i, s in enumerate(p.steps):
         if KINDS[s["kind"]].trains:

@@ -59,9 +59,9 @@ def test_gathers_what_the_artifacts_hold(tiny):
         metrics = {s["name"]: s["metrics"] for s in pp["steps"] if "metrics" in s}
         for s in p["stages"]:
             assert s["accuracy"] == json.load(open(metrics[s["step"]]))["accuracy"]
-    # Five deployed networks (two noise branches, two budgets, one shared search), each with its
-    # choice per layer from its matching, in the model's layer order.
-    assert len(r.networks) == 5
+    # Six deployed networks (two noise branches, two budgets, one shared search, one shared pruned), each
+    # with its choice per layer from its matching, in the model's layer order.
+    assert len(r.networks) == 6
     library = open(os.path.join(TINY, "library.txt")).read()
     for n in r.networks.values():
         assert [l["layer"] for l in n["layers"]] == ["conv1", "conv2", "fc1", "fc2", "fc3"], n["layers"]
@@ -70,9 +70,9 @@ def test_gathers_what_the_artifacts_hold(tiny):
         assert n["energy"] == pytest.approx(sum(l["ops_share"] * l["relative_power"] for l in n["layers"]), abs=1e-9)
     shared = next(n for n in r.networks.values() if n["deploy"] == "deploy_s")
     assert len(shared["points"]) == 4 and shared["strategy"] == "search, hessian"
-    # One time per job: 2 experiment-wide rules + 15 steps in "base" + the branch steps, each once.
+    # One time per job: 2 experiment-wide rules + 21 steps in "base" + the branch steps, each once.
     benchmarks = [os.path.join(d, f) for d, _, fs in os.walk(TINY) for f in fs if d.endswith("benchmarks")]
-    assert sorted(t["path"] for t in r.times) == sorted(benchmarks) and len(r.times) == 25
+    assert sorted(t["path"] for t in r.times) == sorted(benchmarks) and len(r.times) == 31
     assert all(t["seconds"] >= 0 for t in r.times)
     # Provenance: one build made everything; the library's source is hashed as the file is.
     software = r.software()
@@ -158,7 +158,7 @@ def test_a_sweep_of_300_points_renders(tiny, tmp_path):
     start = time.monotonic()
     r = write_report(big, "tiny", outputs(out), config)
     made = time.monotonic() - start
-    assert not r.problems.items and len(r.points) == 300 and len(r.networks) == 375
+    assert not r.problems.items and len(r.points) == 300 and len(r.networks) == 450
     page = out / "report.html"
     result, seconds = browser.render(str(page), str(tmp_path), width=1280, timeout=300)
     assert result["errors"] == [] and all(i["ok"] for i in result["images"])

@@ -50,9 +50,22 @@ def _model_kind(steps, inputs, i):
     return steps[inputs[i]["model"]]["kind"]
 
 
+def _source_kind(steps, inputs, j):
+    """The kind of model step j, looking through prune steps to the model they pruned."""
+    while steps[j]["kind"] == "prune":
+        j = inputs[j]["model"]
+    return steps[j]["kind"]
+
+
 def _check_quantized(steps, i, inputs):
-    if _model_kind(steps, inputs, i) == "baseline":
+    if _source_kind(steps, inputs, inputs[i]["model"]) == "baseline":
         return "use a quantized model (add a quantize or noise step)"
+    return None
+
+
+def _check_prunable(steps, i, inputs):
+    if _source_kind(steps, inputs, inputs[i]["model"]) in {"noise", "deploy", "retrain"}:
+        return f"a {steps[i]['kind']} step reads a baseline or quantized model: put it before the noise step"
     return None
 
 
@@ -105,6 +118,11 @@ KINDS: dict[str, StepKind] = {
                  implied_model=_sampled_model,
                  args=lambda c: ["--matching", c.files["matching"], "-m", c.files["model"], "-l", c.files["library"]]
                  + (["-s", c.files["sensitivity"]] if "sensitivity" in c.files else [])),
+        StepKind("rank", "rank", "rank", trains=True, reads_model=True, reads_dataset=True,
+                 args=lambda c: ["-m", c.files["model"]], check=_check_prunable),
+        StepKind("prune", "prune", "prune", makes_model=True, reads_model=True, seeded=False,
+                 needs={"ranking": (("rank",), "a prune step needs a rank step before it (its ranking)")},
+                 args=lambda c: ["-m", c.files["model"], "-r", c.files["ranking"]], check=_check_prunable),
     ]
 }
 

@@ -21,6 +21,25 @@ LAYER_FIELDS = ["layer", "multiplier", "ops_share", "sigma", "max_std", "predict
                 "predicted/measured", "mean_error", "relative_power"]
 
 
+def stage_columns_of(stages):
+    """The summary column of each stage of one point: a kind's first step gets the kind's column, a
+    second step of that kind (a fine-tuning quantize step after pruning) and other kinds "<step>_acc"."""
+    taken, out = set(), []
+    for s in stages:
+        col = STAGE_OF.get(s["kind"])
+        if col is None or col in taken:
+            col = f"{s['step']}_acc"
+        taken.add(col)
+        out.append(col)
+    return out
+
+
+def energy_total(mac_fraction, energy):
+    """E_total = sum_l MACs'_l P_l / (sum_l MACs_l P_exact) over the dense network: the MAC fraction
+    kept times the pruned network's E_rel (whose ops shares are over its own MACs)."""
+    return None if energy is None else mac_fraction * energy
+
+
 class Problems:
     """Files the report could not read: path -> what is wrong (first reason kept)."""
 
@@ -69,6 +88,8 @@ def read_provenance(path):
             record["seed"] = int(f.attrs["seed"])
         if "history" in f.attrs:
             record["history"] = attr_json(f, "history")
+        if "pruning" in f.attrs:  # a pruned model (axnn-prune), and every model made from it
+            record["pruning"] = attr_json(f, "pruning")
         return record
 
 
@@ -133,7 +154,7 @@ class Results:
     # -- per point ---------------------------------------------------------------------------
     def _point(self, plan):
         point = {"point": plan["point"], "values": plan.get("values", {}), "seed": plan["seed"], "lambda": "",
-                 "stages": [], "networks": [], "curves": []}
+                 "stages": [], "networks": [], "curves": [], "mac_fraction": 1.0, "pruned": False}
         by_artifact = {s["artifact"]: s for s in plan["steps"]}
         for step in plan["steps"]:
             self._artifact(step, plan["point"])
@@ -141,6 +162,8 @@ class Results:
                 acc = self.problems.read(step["metrics"], read_metrics)
                 point["stages"].append({"step": step["name"], "kind": step["kind"], "accuracy": acc})
                 prov = self.artifacts[step["artifact"]]
+                if prov.get("pruning"):
+                    point["mac_fraction"], point["pruned"] = float(prov["pruning"]["mac_fraction"]), True
                 if step["kind"] == "noise" and point["lambda"] == "":
                     point["lambda"] = prov.get("config", {}).get("noise", {}).get("lambda", "")
                 if prov.get("history") and step["kind"] != "deploy":
@@ -178,6 +201,9 @@ class Results:
                    "deployed": next((s["accuracy"] for s in point["stages"] if s["step"] == step["name"]), None),
                    "unadapted": record.get("test_accuracy_before") if record.get("layers", 0) else None,
                    "bn_adaptation": record, "retrained": None, "retrain": None}
+        pruning = self.artifacts[path].get("pruning")
+        network["mac_fraction"] = float(pruning["mac_fraction"]) if pruning else 1.0
+        network["total_energy"] = energy_total(network["mac_fraction"], network["energy"])
         self.networks[path] = network
         return network
 
@@ -237,7 +263,7 @@ class Results:
         cols.insert(cols.index("deployed_acc"), "deployed_unadapted_acc")
         extra = []
         for p in self.points:
-            for s in p["stages"]:
-                if s["kind"] not in STAGE_OF and f"{s['step']}_acc" not in extra:
-                    extra.append(f"{s['step']}_acc")
+            for col in stage_columns_of(p["stages"]):
+                if col not in cols and col not in extra:
+                    extra.append(col)
         return cols[:cols.index("deployed_unadapted_acc")] + extra + cols[cols.index("deployed_unadapted_acc"):]

@@ -13,7 +13,7 @@ body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 1
 h1{margin-bottom:.2rem} h2{border-bottom:1px solid #ccc;margin-top:2rem} .lead{color:#555;margin-top:0}
 .box{overflow-x:auto;max-width:100%;margin:.5rem 0}
 table{border-collapse:collapse;font-size:13px}
-th,td{border:1px solid #ccc;padding:2px 6px;vertical-align:top} td{overflow-wrap:anywhere}
+th,td{border:1px solid #ccc;padding:2px 5px;vertical-align:top} td{overflow-wrap:anywhere}
 th{background:#f0f0f0;text-align:left} td{text-align:right} td.t{text-align:left}
 img{max-width:100%;height:auto}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f7f7;padding:.5rem;font-size:12px}
@@ -59,17 +59,23 @@ def problems_section(results):
             f"what they hold is left blank below.</p><ul>{items}</ul></div>"]
 
 
+# The summary's widest headers, shortened on the page (summary.csv keeps the full names).
+SHORT_HEADERS = {"relative_energy": "E_rel", "total_energy": "E_total"}
+
+
 def summary_section(results, columns, rows):
     sweep = sorted({k for p in results.points for k in p["values"]})
     stage = results.stage_columns()
-    main = ["point"] + [f"sweep:{k}" for k in sweep] + ["seed"] + stage + ["relative_energy"]
+    main = ["point"] + [f"sweep:{k}" for k in sweep] + ["seed"] + stage + ["relative_energy", "total_energy"]
     shown = [{**r, **{f"sweep:{k}": p["values"].get(k, "") for k in sweep}} for r, p in zip(rows, results.points)]
     return ["<h2 id=summary>Summary</h2>",
             "<p class=lead>One row per sweep point: test accuracy (%) after each stage, and E_rel = "
             "&sum;<sub>l</sub> ops share &middot; P<sub>l</sub> / P<sub>exact</sub> of its first deployed network "
-            "(deployed_unadapted_acc: before BatchNorm adaptation). Every network is in the next section; "
+            "(deployed_unadapted_acc: before BatchNorm adaptation), and E_total = MAC fraction &middot; "
+            "E_rel, against the dense network with exact multipliers (the MAC fraction a pruned network keeps is in "
+            "the next section). Every network is in the next section; "
             "summary.csv has all columns.</p>",
-            table(main, shown, headers=[c.replace("sweep:", "") for c in main])]
+            table(main, shown, headers=[SHORT_HEADERS.get(c, c.replace("sweep:", "")) for c in main])]
 
 
 def networks_section(results):
@@ -85,7 +91,10 @@ def networks_section(results):
             inner += f"<p>{esc(tables.search_title(n))}</p>" + table(tables.SEARCH_COLUMNS, tables.search_rows(n["assignment"]))
         inner += f"<p>sweep points: {esc(', '.join(n['points']))}</p>"
         title = (f"<b>{esc(n['home'])}/{esc(n['deploy'])}</b>: {esc(n['strategy'])}, E_rel "
-                 f"{esc(tables.fmt(n['energy'], '.4f'))}, deployed {esc(tables.fmt(n['deployed']))} %"
+                 f"{esc(tables.fmt(n['energy'], '.4f'))}"
+                 + (f", MAC fraction {n['mac_fraction']:.4f}, E_total {esc(tables.fmt(n['total_energy'], '.4f'))}"
+                    if n["mac_fraction"] < 1 else "")
+                 + ", deployed {esc(tables.fmt(n['deployed']))} %"
                  + (f", retrained {esc(tables.fmt(n['retrained']))} %" if n["retrained"] is not None else ""))
         out.append(details(title, inner, open_=len(results.networks) <= 4))
     return out

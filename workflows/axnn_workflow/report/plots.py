@@ -37,23 +37,36 @@ def pareto(points):
 
 
 def plot_pareto(results, path):
+    """Accuracy against E_total: approximated only (circles), pruned and approximated (squares), pruned only
+    (triangles: the point's last model before any deployment, every product exact)."""
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    nets = [n for n in results.networks.values() if n["energy"] is not None and n["deployed"] is not None]
+    nets = [n for n in results.networks.values() if n["total_energy"] is not None and n["deployed"] is not None]
     label = len(nets) <= MAX_LABELS
     for k, strategy in enumerate(sorted({n["strategy"] for n in nets})):
         mine = [n for n in nets if n["strategy"] == strategy]
-        pts = [(n["energy"], n["retrained"] if n["retrained"] is not None else n["deployed"], n["home"]) for n in mine]
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=f"C{k}", marker="o", label=f"{strategy}: retrained")
-        ax.scatter([n["energy"] for n in mine], [n["deployed"] for n in mine], color=f"C{k}", marker="x",
+        pts = [(n["total_energy"], n["retrained"] if n["retrained"] is not None else n["deployed"], n["home"],
+                n["mac_fraction"] < 1) for n in mine]
+        for pruned, marker, what in ((False, "o", "approximated"), (True, "s", "pruned + approximated")):
+            sel = [p for p in pts if p[3] == pruned]
+            if sel:
+                ax.scatter([p[0] for p in sel], [p[1] for p in sel], color=f"C{k}", marker=marker,
+                           label=f"{strategy}: {what}, retrained")
+        ax.scatter([n["total_energy"] for n in mine], [n["deployed"] for n in mine], color=f"C{k}", marker="x",
                    label=f"{strategy}: deployed")
         front = pareto([(p[0], p[1]) for p in pts])
         ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "--", color=f"C{k}", lw=0.8)
         for p in pts if label else []:
             ax.annotate(p[2], (p[0], p[1]), fontsize=6, xytext=(3, 3), textcoords="offset points")
-    quant = [s["accuracy"] for p in results.points for s in p["stages"] if s["kind"] == "quantize" and s["accuracy"] is not None]
+    pruned_only = pruned_points(results)
+    if pruned_only:
+        ax.scatter([p[0] for p in pruned_only], [p[1] for p in pruned_only], color="black", marker="^",
+                   label="pruned only (exact products)")
+    # Each point's first quantized model: the dense one (a later quantize step fine-tunes a pruned model).
+    quant = [next((s["accuracy"] for s in p["stages"] if s["kind"] == "quantize"), None) for p in results.points]
+    quant = [q for q in quant if q is not None]
     if quant:
-        ax.axhline(sum(quant) / len(quant), color="green", lw=0.8, label="quantized, exact products")
-    ax.set_xlabel("relative multiplication energy E_rel")
+        ax.axhline(sum(quant) / len(quant), color="green", lw=0.8, label="quantized, dense, exact products (E_total 1)")
+    ax.set_xlabel("multiplication energy E_total = MAC fraction x E_rel (dense, exact: 1)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("accuracy vs. energy (dashed: Pareto front per strategy)"
                  + ("" if label else f"\n{len(nets)} networks, unlabelled"), fontsize=10)
@@ -61,6 +74,24 @@ def plot_pareto(results, path):
         ax.legend(fontsize=6)
     ax.grid(alpha=0.3)
     return save(fig, path)
+
+
+def pruned_points(results):
+    """(MAC fraction, accuracy) of each pruned point's last exact model (the pruned or fine-tuned one, before
+    any noise or deployment), once per model."""
+    seen, out = set(), []
+    for p in results.points:
+        exact = None
+        for s in p["stages"]:
+            if s["kind"] in ("noise", "deploy", "retrain"):
+                break
+            exact = s
+        if not p["pruned"] or exact is None or exact["kind"] == "baseline" or exact["accuracy"] is None:
+            continue
+        if (p["mac_fraction"], exact["step"]) not in seen:
+            seen.add((p["mac_fraction"], exact["step"]))
+            out.append((p["mac_fraction"], exact["accuracy"]))
+    return out
 
 
 def plot_layers(results, path):

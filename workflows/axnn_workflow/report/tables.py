@@ -4,7 +4,7 @@ summary.md is written from the same rows."""
 import csv
 import os
 
-from .gather import LAYER_FIELDS, STAGE_OF
+from .gather import LAYER_FIELDS, stage_columns_of
 
 
 def fmt(v, spec=".2f"):
@@ -20,13 +20,16 @@ def summary_rows(results):
     rows = []
     for p in results.points:
         row = {"experiment": results.experiment, "point": p["point"], "seed": p["seed"], "lambda": p["lambda"]}
-        for s in p["stages"]:
-            col = STAGE_OF.get(s["kind"], f"{s['step']}_acc")
+        for s, col in zip(p["stages"], stage_columns_of(p["stages"])):
             if s["kind"] not in ("deploy", "retrain") and col not in row:
                 row[col] = fmt(s["accuracy"])
+        # No deployed network: every product exact, E_total is the MAC fraction alone.
+        row["mac_fraction"] = row["total_energy"] = fmt(p["mac_fraction"], ".4f")
         if p["networks"]:
             first = p["networks"][0]
-            row.update({"relative_energy": fmt(first["energy"], ".4f"), "deployed_acc": fmt(first["deployed"]),
+            row.update({"relative_energy": fmt(first["energy"], ".4f"), "mac_fraction": fmt(first["mac_fraction"], ".4f"),
+                        "total_energy": fmt(first["total_energy"], ".4f"),
+                        "deployed_acc": fmt(first["deployed"]),
                         "deployed_unadapted_acc": fmt(first["unadapted"]), "retrained_acc": fmt(first["retrained"]),
                         "multipliers": " ".join(f"{l['layer']}:{l['multiplier']}" for l in first["layers"])})
             if first["estimators"]:  # the tolerance matching's estimator, and what each estimator would give
@@ -37,6 +40,8 @@ def summary_rows(results):
             for n in p["networks"][1:]:
                 d = n["deploy"]
                 row[f"{d}.relative_energy"] = fmt(n["energy"], ".4f")
+                row[f"{d}.mac_fraction"] = fmt(n["mac_fraction"], ".4f")
+                row[f"{d}.total_energy"] = fmt(n["total_energy"], ".4f")
                 row[f"{d}.deployed_acc"] = fmt(n["deployed"])
                 if n["unadapted"] is not None:
                     row[f"{d}.deployed_unadapted_acc"] = fmt(n["unadapted"])
@@ -45,7 +50,8 @@ def summary_rows(results):
                 if n["assignment"]:
                     row[f"{d}.budget"] = n["assignment"]["budget"]
         rows.append(row)
-    main = ["experiment", "point", "lambda", "seed"] + stage_cols + ["relative_energy", "multipliers"]
+    main = (["experiment", "point", "lambda", "seed"] + stage_cols
+            + ["relative_energy", "mac_fraction", "total_energy", "multipliers"])
     return main + sorted({k for r in rows for k in r} - set(main)), rows
 
 
@@ -56,7 +62,8 @@ def network_rows(results):
         est = n["estimators"]
         rows.append({"network": f"{n['home']}/{n['deploy']}", "strategy": n["strategy"],
                      "budget": fmt(n["assignment"]["budget"]) if n["assignment"] else "",
-                     "relative_energy": fmt(n["energy"], ".4f"), "deployed_unadapted_acc": fmt(n["unadapted"]),
+                     "relative_energy": fmt(n["energy"], ".4f"), "mac_fraction": fmt(n["mac_fraction"], ".4f"),
+                     "total_energy": fmt(n["total_energy"], ".4f"), "deployed_unadapted_acc": fmt(n["unadapted"]),
                      "deployed_acc": fmt(n["deployed"]), "retrained_acc": fmt(n["retrained"]),
                      "estimator": est["estimator"] if est else "",
                      "violations": est["estimators"][est["estimator"]]["violations"] if est else "",
@@ -64,7 +71,8 @@ def network_rows(results):
     return rows
 
 
-NETWORK_COLUMNS = ["network", "strategy", "budget", "relative_energy", "deployed_unadapted_acc", "deployed_acc",
+NETWORK_COLUMNS = ["network", "strategy", "budget", "relative_energy", "mac_fraction", "total_energy",
+                   "deployed_unadapted_acc", "deployed_acc",
                    "retrained_acc", "estimator", "violations", "points"]
 
 
@@ -138,7 +146,9 @@ def markdown_table(columns, rows):
 def summary_markdown(results, columns, rows):
     md = [f"# {results.experiment}: summary", "", "Accuracies: test split, percent (deployed_unadapted_acc: "
           "before BatchNorm adaptation, deployed_acc: after it). relative_energy: E_rel = "
-          "sum_l ops share * P_l / P_exact. <estimator>.relative_energy / .violations: the E_rel each error "
+          "sum_l ops share * P_l / P_exact. mac_fraction: the multiply-accumulates a pruned network keeps of the dense "
+          "one's (1: not pruned); total_energy: E_total = mac_fraction * E_rel, the multiplication energy against the "
+          "dense network with exact multipliers. <estimator>.relative_energy / .violations: the E_rel each error "
           "estimator's choice would give, and how many layers it puts over their tolerance (error std measured on "
           "the sampled operands > max_std).", "", markdown_table([c for c in columns if c != "multipliers"], rows), ""]
     if results.problems.items:
