@@ -22,7 +22,7 @@ void check_ranking(const prune::RankingRecord& r, const prune::MacModel& macs, c
 }
 
 json pruning_record(const models::Checkpoint& c, const prune::MacModel& macs, const prune::Keep& keep,
-                    const prune::RankingRecord& r, double target, const std::string& ranking_path) {
+                    const prune::RankingRecord& r, double target) {
   prune::Widths w;
   json layers = json::object();
   for (const auto& [layer, kept] : keep) {
@@ -34,7 +34,9 @@ json pruning_record(const models::Checkpoint& c, const prune::MacModel& macs, co
   return {{"target", target}, {"macs_dense", dense}, {"macs_before", macs.total()}, {"macs", now},
           {"mac_fraction", static_cast<double>(now) / static_cast<double>(dense)}, {"layers", layers},
           {"macs_per_layer", macs.per_layer(w)},
-          {"ranking", {{"file", ranking_path}, {"layers", r.ranking.layers}, {"alpha", r.ranking.alpha}, {"kappa", r.ranking.kappa}}}};
+          // The ranking file itself is in the artifact's inputs (path and hash); its path stays out of the
+          // content, so that the same run in another folder gives the same artifact.
+          {"ranking", {{"layers", r.ranking.layers}, {"alpha", r.ranking.alpha}, {"kappa", r.ranking.kappa}}}};
 }
 
 }  // namespace
@@ -59,7 +61,7 @@ int main(int argc, char** argv) {
     check_ranking(r, macs, c, ranking, from);
     const prune::Keep keep = prune::select_filters(prune::filter_norms(*c.model), r.ranking, macs, target);
     models::Checkpoint p = prune::prune_model(c, keep);
-    p.pruning = pruning_record(c, macs, keep, r, target, ranking);
+    p.pruning = pruning_record(c, macs, keep, r, target);
     spdlog::info("kept {} of {} MACs per image ({:.3f} of the dense network's)", p.pruning["macs"].get<int64_t>(),
                  macs.total(), p.pruning["mac_fraction"].get<double>());
     models::save_checkpoint(out, p, program.provenance({{"prune", program.config()}}, {input_ref(from), input_ref(ranking)}));
