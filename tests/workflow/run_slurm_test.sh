@@ -65,8 +65,9 @@ if grep -v "|COMPLETED$" "$out/sacct.txt"; then fail "a job did not end COMPLETE
 while IFS='|' read -r id _ _; do
   compgen -G "$out/slurm-logs/*/$id.log" > /dev/null || fail "no log for SLURM job $id"
 done < "$out/sacct.txt"
-# One job per training step and sweep point (8 in the tiny config) plus the data set and the library.
-(( jobs == 10 )) || { cat "$out/sacct.txt"; fail "$jobs SLURM jobs, expected 10 (short steps grouped)"; }
+# One job per training step and sweep point (10 in the tiny config: baseline, quant, rank, finetune, and
+# noise, retrain, retrain_b at two points each) plus the data set and the library.
+(( jobs == 12 )) || { cat "$out/sacct.txt"; fail "$jobs SLURM jobs, expected 12 (short steps grouped)"; }
 # The baseline's two ranks were started by srun inside its job.
 grep -q "starting 2 ranks with srun" "$out/slurm/tiny/base/logs/baseline.log" || fail "the baseline did not run on 2 srun ranks"
 for f in logs/build_library.log noise.lambda-0.2/logs/match.log assign.budget-0.6/logs/retrain_b.log; do
