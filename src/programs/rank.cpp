@@ -1,5 +1,8 @@
 // axnn-rank: learns a global filter ranking (LeGR) of a trained model, for axnn-prune.
+#include <fmt/format.h>
+
 #include "cli/program.h"
+#include "core/error.h"
 #include "prune/legr.h"
 #include "prune/prune_configs.h"
 #include "prune/structure.h"
@@ -27,6 +30,9 @@ int main(int argc, char** argv) {
     data::Dataset d = data::read_dataset(dataset);
     models::Checkpoint c = models::load_checkpoint(from);
     train::check_fits(c, d, dataset);
+    if (d.val.n == 0)
+      throw InputError(fmt::format("{}: no validation images; the candidates are scored on the val split (make the "
+                                   "dataset with a val_fraction > 0), never on test", dataset));
     prune::check_prunable(c, from);
     prune::RankingRecord r = prune::learn_ranking(c, d, s, program.seed(), torch::Device(selected_device()));
     prune::write_ranking(out, r, program.provenance({{"rank", program.config()}}, {input_ref(dataset), input_ref(from)}));

@@ -82,11 +82,11 @@ class Evaluator {
     }
   }
 
-  // Top-1 accuracy (%) on the first val_images images of the val split (test when there is none).
+  // Top-1 accuracy (%) on the first val_images images of the val split.
   double accuracy(models::Model& m) {
     torch::NoGradGuard no_grad;
     m.eval();
-    const data::Split& split = d_.val.n > 0 ? d_.val : d_.test;
+    const data::Split& split = d_.val;
     train::LoaderOptions o;
     o.batch_size = 256;
     o.shuffle = false;

@@ -38,8 +38,8 @@ const Spec& rank_spec() {
        {"steps", integer("Fine-tuning batches per candidate before it is scored (SGD, momentum 0.9)").def(20).min(0).max(1000000)},
        {"batch_size", integer("Images per fine-tuning batch").def(64).min(1).max(4096)},
        {"lr", number("Learning rate of the candidates' fine-tuning").def(0.005).min(0).max(10)},
-       {"val_images", integer("Validation images a candidate is scored on (the first ones of the val split; the "
-                              "test split when there is no val split)")
+       {"val_images", integer("Validation images a candidate is scored on (the first ones of the val split; never "
+                              "the test split)")
                           .def(1000)
                           .min(1)
                           .max(1000000)}});

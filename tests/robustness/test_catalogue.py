@@ -165,6 +165,8 @@ ARGUMENT_CASES = [
      ["{base}", "ranking"]),
     ("rank a deployed model", ["rank", "-m", "{deployed}", "-d", "{data}", "-o", "{out}"], 2,
      ["{deployed}", "is deployed"]),
+    ("rank without a val split", ["rank", "-m", "{quant}", "-d", "{tmp}/noval.h5", "-o", "{out}"], 2,
+     ["noval.h5", "no validation images", "never on test"]),
     ("rank population 1", ["rank", "-m", "{quant}", "-d", "{data}", "--set", "population=1", "-o", "{out}"], 2,
      ["population"]),
     ("retrain unknown gradient", ["retrain", "-m", "{deployed}", "-d", "{data}", "--set", "gradient=finite", "-o",
