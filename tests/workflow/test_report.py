@@ -59,6 +59,11 @@ def test_gathers_what_the_artifacts_hold(tiny):
         metrics = {s["name"]: s["metrics"] for s in pp["steps"] if "metrics" in s}
         for s in p["stages"]:
             assert s["accuracy"] == json.load(open(metrics[s["step"]]))["accuracy"]
+    # Stage columns: the pruned branch adds prune_acc and finetune_acc (a second quantize step); deployed and
+    # retrained networks have columns of their own, never "<step>_acc" ones.
+    cols = r.stage_columns()
+    assert "prune_acc" in cols and "finetune_acc" in cols, cols
+    assert not any(c.startswith(("deploy_", "retrain_")) for c in cols), cols
     # Six deployed networks (two noise branches, two budgets, one shared search, one shared pruned), each
     # with its choice per layer from its matching, in the model's layer order.
     assert len(r.networks) == 6

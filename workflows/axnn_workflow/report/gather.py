@@ -263,7 +263,8 @@ class Results:
         cols.insert(cols.index("deployed_acc"), "deployed_unadapted_acc")
         extra = []
         for p in self.points:
-            for col in stage_columns_of(p["stages"]):
-                if col not in cols and col not in extra:
+            for s, col in zip(p["stages"], stage_columns_of(p["stages"])):
+                # deployed and retrained networks have their own columns (summary_rows)
+                if s["kind"] not in ("deploy", "retrain") and col not in cols and col not in extra:
                     extra.append(col)
         return cols[:cols.index("deployed_unadapted_acc")] + extra + cols[cols.index("deployed_unadapted_acc"):]
