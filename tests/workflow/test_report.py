@@ -64,6 +64,10 @@ def test_gathers_what_the_artifacts_hold(tiny):
     cols = r.stage_columns()
     assert "prune_acc" in cols and "finetune_acc" in cols, cols
     assert not any(c.startswith(("deploy_", "retrain_")) for c in cols), cols
+    # The pruned model with exact products in the plot is the fine-tuned one, at its MAC fraction.
+    from axnn_workflow.report.plots import pruned_points
+    finetune = [s for s in r.points[0]["stages"] if s["step"] == "finetune"][0]
+    assert 0 < finetune["mac_fraction"] <= 0.6 and pruned_points(r) == [(finetune["mac_fraction"], finetune["accuracy"])]
     # Six deployed networks (two noise branches, two budgets, one shared search, one shared pruned), each
     # with its choice per layer from its matching, in the model's layer order.
     assert len(r.networks) == 6
@@ -133,6 +137,7 @@ def test_damaged_and_missing_files_are_named(tmp_path):
     assert "not a number" in r.problems.items[str(bad_json)]
     page = (tmp_path / "tiny/report.html").read_text()
     assert "3 file(s) could not be read" in page and str(damaged) in page and str(missing) in page
+    assert "{esc(" not in page and "{tables." not in page  # every template was filled
     assert "noise.lambda-0.2/deploy" in page and "base/deploy_s" in page  # the rest is still there
     rows = list(csv.DictReader(open(tmp_path / "tiny/summary.csv")))
     assert len(rows) == 4 and all(r["quant_acc"] == "" for r in rows) and all(r["baseline_acc"] for r in rows)

@@ -160,10 +160,12 @@ class Results:
             self._artifact(step, plan["point"])
             if "metrics" in step:
                 acc = self.problems.read(step["metrics"], read_metrics)
-                point["stages"].append({"step": step["name"], "kind": step["kind"], "accuracy": acc})
                 prov = self.artifacts[step["artifact"]]
-                if prov.get("pruning"):
-                    point["mac_fraction"], point["pruned"] = float(prov["pruning"]["mac_fraction"]), True
+                fraction = float(prov["pruning"]["mac_fraction"]) if prov.get("pruning") else None
+                point["stages"].append({"step": step["name"], "kind": step["kind"], "accuracy": acc,
+                                        "mac_fraction": fraction})
+                if fraction is not None:
+                    point["mac_fraction"], point["pruned"] = fraction, True
                 if step["kind"] == "noise" and point["lambda"] == "":
                     point["lambda"] = prov.get("config", {}).get("noise", {}).get("lambda", "")
                 if prov.get("history") and step["kind"] != "deploy":

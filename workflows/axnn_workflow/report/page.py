@@ -94,7 +94,7 @@ def networks_section(results):
                  f"{esc(tables.fmt(n['energy'], '.4f'))}"
                  + (f", MAC fraction {n['mac_fraction']:.4f}, E_total {esc(tables.fmt(n['total_energy'], '.4f'))}"
                     if n["mac_fraction"] < 1 else "")
-                 + ", deployed {esc(tables.fmt(n['deployed']))} %"
+                 + f", deployed {esc(tables.fmt(n['deployed']))} %"
                  + (f", retrained {esc(tables.fmt(n['retrained']))} %" if n["retrained"] is not None else ""))
         out.append(details(title, inner, open_=len(results.networks) <= 4))
     return out

@@ -77,20 +77,17 @@ def plot_pareto(results, path):
 
 
 def pruned_points(results):
-    """(MAC fraction, accuracy) of each pruned point's last exact model (the pruned or fine-tuned one, before
-    any noise or deployment), once per model."""
+    """(MAC fraction, accuracy) of each pruned model with exact products (a prune step's model, or a quantize
+    step's that fine-tuned it): the last such stage of every point, once per model."""
     seen, out = set(), []
     for p in results.points:
-        exact = None
-        for s in p["stages"]:
-            if s["kind"] in ("noise", "deploy", "retrain"):
-                break
-            exact = s
-        if not p["pruned"] or exact is None or exact["kind"] == "baseline" or exact["accuracy"] is None:
+        exact = [s for s in p["stages"] if s.get("mac_fraction") is not None and s["kind"] in ("prune", "quantize")]
+        if not exact or exact[-1]["accuracy"] is None:
             continue
-        if (p["mac_fraction"], exact["step"]) not in seen:
-            seen.add((p["mac_fraction"], exact["step"]))
-            out.append((p["mac_fraction"], exact["accuracy"]))
+        s = exact[-1]
+        if (s["mac_fraction"], s["step"]) not in seen:
+            seen.add((s["mac_fraction"], s["step"]))
+            out.append((s["mac_fraction"], s["accuracy"]))
     return out
 
 
