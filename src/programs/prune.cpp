@@ -23,10 +23,9 @@ void check_ranking(const prune::RankingRecord& r, const prune::MacModel& macs, c
 
 json pruning_record(const models::Checkpoint& c, const prune::MacModel& macs, const prune::Keep& keep,
                     const prune::RankingRecord& r, double target) {
-  prune::Widths w;
+  const prune::Widths w = prune::widths_of(keep);
   json layers = json::object();
   for (const auto& [layer, kept] : keep) {
-    w[layer] = static_cast<int64_t>(kept.size());
     layers[layer] = {{"filters", macs.widths().at(layer)}, {"kept", kept.size()}, {"kept_indices", kept}};
   }
   const int64_t dense = c.pruning.is_object() ? c.pruning.at("macs_dense").get<int64_t>() : macs.total();

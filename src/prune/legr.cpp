@@ -48,9 +48,7 @@ class Evaluator {
   void score(Candidate& k) {
     Keep keep = select_filters(norms_, k.ranking, macs_, s_.target);
     models::Checkpoint p = prune_model(c_, keep);
-    Widths w;
-    for (const auto& [layer, kept] : keep) w[layer] = static_cast<int64_t>(kept.size());
-    k.macs = static_cast<double>(macs_.macs(w)) / static_cast<double>(macs_.total());
+    k.macs = static_cast<double>(macs_.macs(widths_of(keep))) / static_cast<double>(macs_.total());
     p.model->to(device_);
     torch::manual_seed(seed_);  // every candidate sees the same batches and draws
     fine_tune(*p.model);

@@ -27,10 +27,21 @@ int64_t out_channels(models::Model& m, const std::string& layer) {
 
 }  // namespace
 
-MacModel::MacModel(models::Checkpoint& c) {
+Widths filters_of(models::Model& model) {
+  Widths w;
+  for (const auto& g : model.prune_groups()) w[g.layer] = out_channels(model, g.layer);
+  return w;
+}
+
+Widths widths_of(const Keep& keep) {
+  Widths w;
+  for (const auto& [layer, kept] : keep) w[layer] = static_cast<int64_t>(kept.size());
+  return w;
+}
+
+MacModel::MacModel(models::Checkpoint& c) : widths_(filters_of(*c.model)) {
   models::measure_opcounts(*c.model, c.options);
   const auto& groups = c.model->prune_groups();
-  for (const auto& g : groups) widths_[g.layer] = out_channels(*c.model, g.layer);
   for (auto& [name, l] : nn::approx_layers(*c.model)) {
     Layer layer{name, l->opcount(), "", ""};
     for (const auto& g : groups) {
@@ -70,7 +81,7 @@ void check_prunable(models::Checkpoint& c, const std::string& path) {
                                    "hold for the pruned network)", path, name));
   }
   bool any = false;
-  for (const auto& g : c.model->prune_groups()) any |= out_channels(*c.model, g.layer) > 1;
+  for (const auto& [layer, filters] : filters_of(*c.model)) any |= filters > 1;
   if (!any)
     throw InputError(fmt::format("{}: no layer of this {} can lose a filter (every prunable layer is down to one, or it "
                                  "has none)", path, c.arch));
@@ -172,14 +183,13 @@ std::map<std::string, torch::Tensor> all_tensors(torch::nn::Module& m) {
 }  // namespace
 
 models::Checkpoint prune_model(const models::Checkpoint& dense, const Keep& keep) {
-  Widths widths;
-  for (const auto& g : dense.model->prune_groups()) widths[g.layer] = out_channels(*dense.model, g.layer);
+  const Widths widths = filters_of(*dense.model);
   models::Checkpoint out{dense.arch, dense.options, nullptr, nlohmann::json::array(), dense.pruning};
   for (const auto& [layer, kept] : keep) {
     if (!widths.count(layer)) throw Error(fmt::format("prune: {} is not a prunable layer", layer));
     if (kept.empty()) throw Error(fmt::format("prune: every filter of {} removed", layer));
-    out.options.widths[layer] = static_cast<int64_t>(kept.size());
   }
+  for (const auto& [layer, kept] : widths_of(keep)) out.options.widths[layer] = kept;
   out.model = models::build_model(out.arch, out.options);
   torch::NoGradGuard no_grad;
   const auto source = all_tensors(*dense.model);

@@ -16,6 +16,10 @@ using Keep = std::map<std::string, std::vector<int64_t>>;
 // Filters per prunable layer.
 using Widths = std::map<std::string, int64_t>;
 
+// Filters per prunable layer of `model`, and after keeping `keep`.
+Widths filters_of(models::Model& model);
+Widths widths_of(const Keep& keep);
+
 // Multiply-accumulates per image of a model and of any narrower version of it: a layer's count scales
 // with the filters kept in the group it belongs to (its own, or the one it follows) and with the
 // input channels kept in the group it reads.

@@ -104,8 +104,7 @@ TEST(Prune, MacCountsMatchThePrunedNetworksOwnCountPerLayer) {
     models::Checkpoint c = random_model(a, 3);
     const MacModel macs(c);
     const Keep keep = random_keep(c, 4);
-    Widths w;
-    for (const auto& [layer, k] : keep) w[layer] = static_cast<int64_t>(k.size());
+    const Widths w = widths_of(keep);
     models::Checkpoint p = prune_model(c, keep);
     models::measure_opcounts(*p.model, p.options);
     const auto predicted = macs.per_layer(w);
@@ -143,8 +142,7 @@ TEST(Prune, SelectionMeetsTheTargetAndRemovesTheLowestScoresFirst) {
   Ranking r = plain_ranking(*c.model);
   for (double target : {1.0, 0.7, 0.5, 0.3}) {
     const Keep keep = select_filters(norms, r, macs, target);
-    Widths w;
-    for (const auto& [layer, k] : keep) w[layer] = static_cast<int64_t>(k.size());
+    const Widths w = widths_of(keep);
     EXPECT_LE(static_cast<double>(macs.macs(w)), target * static_cast<double>(macs.total())) << target;
     if (target == 1.0) {
       EXPECT_EQ(w, macs.widths());
