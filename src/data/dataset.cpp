@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
-#include "inspect/inspect.h"
+#include "io/views.h"
 #include "io/h5.h"
 
 namespace fs = std::filesystem;
@@ -105,9 +105,8 @@ void channel_stats(const Split& s, std::vector<double>& mean, std::vector<double
 
 void write_split(H5::Group& root, const std::string& name, const Split& s) {
   h5::write_dataset(root, name + "/images", s.images, {static_cast<hsize_t>(s.n), static_cast<hsize_t>(s.c),
-                                                       static_cast<hsize_t>(s.h), static_cast<hsize_t>(s.w)},
-                    {"images N x C x H x W, pixel values 0..255", ""});
-  h5::write_dataset(root, name + "/labels", s.labels, {static_cast<hsize_t>(s.n)}, {"class index per image", ""});
+                                                       static_cast<hsize_t>(s.h), static_cast<hsize_t>(s.w)});
+  h5::write_dataset(root, name + "/labels", s.labels, {static_cast<hsize_t>(s.n)});
 }
 
 Split read_split(const H5::Group& root, const std::string& name) {
@@ -205,11 +204,11 @@ const KindFields& dataset_fields() {
        attr("mean", FieldType::Json, "per-channel mean of the training pixels in [0, 1]").json("array"),
        attr("std", FieldType::Json, "per-channel std of the training pixels in [0, 1]").json("array"),
        attr("verified_files", FieldType::Json, "files whose checksum matched a published one").json("array"),
-       dataset("train/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W"),
+       dataset("train/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W, pixel values 0..255"),
        dataset("train/labels", FieldType::Int32, {-1}, "class index per image").min(0),
-       dataset("val/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W"),
+       dataset("val/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W, pixel values 0..255"),
        dataset("val/labels", FieldType::Int32, {-1}, "class index per image").min(0),
-       dataset("test/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W"),
+       dataset("test/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W, pixel values 0..255"),
        dataset("test/labels", FieldType::Int32, {-1}, "class index per image").min(0)}};
   return fields;
 }
@@ -248,7 +247,7 @@ Dataset read_dataset(const std::string& path) {
 }
 
 void register_inspect_view() {
-  inspect::register_view(kDatasetKind, [](H5::H5File& file, nlohmann::json& d) {
+  register_view(kDatasetKind, [](H5::H5File& file, nlohmann::json& d) {
     H5::Group root = file.openGroup("/");
     auto classes = h5::read_json_attr(root, "classes").get<std::vector<std::string>>();
     nlohmann::json rows = nlohmann::json::array();

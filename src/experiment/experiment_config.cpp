@@ -1,5 +1,6 @@
 #include "experiment/experiment_config.h"
 
+#include "models/architectures.h"
 #include "multipliers/sources.h"
 
 namespace axnn {
@@ -26,9 +27,7 @@ const config::Spec& experiment_spec() {
                                "taken from it (empty: $AXNN_EVOAPPROXLIB, else relative to the working folder)")
                             .def("")},
        {"library", library_sources_spec()},
-       {"model", object("The network", {{"arch", string("Zoo architecture: lenet5, resnet8, resnet14, resnet20, resnet32, "
-                                                         "vgg11, vgg16, mobilenetv2, alexnet")
-                                                      .def("lenet5")}})},
+       {"model", object("The network", {{"arch", models::architectures().spec("Zoo architecture: " + models::architectures().explained()).def("lenet5")}})},
        {"steps",
         array_of("The pipeline, in order; each step becomes a workflow rule whose input is an earlier step's artifact",
                  object("One pipeline step",

@@ -7,16 +7,12 @@
 
 #include "io/artifact.h"
 #include "io/h5.h"
+#include "io/views.h"
 
 namespace axnn::inspect {
 namespace {
 
 using nlohmann::json;
-
-std::map<std::string, View>& views() {
-  static std::map<std::string, View> v;
-  return v;
-}
 
 herr_t visit(hid_t, const char* name, const H5O_info_t* info, void* data) {
   if (std::string(name) == ".") return 0;
@@ -76,8 +72,6 @@ void render_table(std::ostringstream& os, const json& table) {
 
 }  // namespace
 
-void register_view(const std::string& kind, View view) { views()[kind] = std::move(view); }
-
 json describe(const std::string& path) {
   ArtifactInfo info = probe_artifact(path);
   H5::H5File file(path, H5F_ACC_RDONLY);
@@ -90,8 +84,7 @@ json describe(const std::string& path) {
             {"seed", info.seed},
             {"content", content_tree(file)},
             {"tables", json::array()}};
-  auto it = views().find(info.kind);
-  if (it != views().end()) it->second(file, d);
+  if (const ArtifactView* view = find_view(info.kind)) (*view)(file, d);
   return d;
 }
 

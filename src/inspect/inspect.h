@@ -1,11 +1,9 @@
 // What axnn-inspect shows: an artifact's kind, provenance and content, as JSON or as text.
-// Later kinds add their own per-layer tables through register_view().
+// Each kind adds its own per-layer tables through register_view() (io/views.h).
 #pragma once
 
-#include <functional>
 #include <string>
 
-#include <H5Cpp.h>
 #include <nlohmann/json.hpp>
 
 namespace axnn::inspect {
@@ -19,9 +17,5 @@ std::string render_text(const nlohmann::json& description);
 
 // Text of a list of {title, columns, rows} tables.
 std::string render_tables(const nlohmann::json& tables);
-
-// A kind-specific view: fills description["tables"] (a list of {title, columns, rows}) from the file.
-using View = std::function<void(H5::H5File& file, nlohmann::json& description)>;
-void register_view(const std::string& kind, View view);
 
 }  // namespace axnn::inspect

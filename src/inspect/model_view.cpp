@@ -6,6 +6,7 @@
 
 #include "inspect/inspect.h"
 #include "io/h5.h"
+#include "io/views.h"
 
 namespace axnn::inspect {
 

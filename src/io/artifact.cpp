@@ -103,8 +103,10 @@ ArtifactWriter::~ArtifactWriter() {
 
 void ArtifactWriter::commit() {
   if (fields_) {
+    H5::Group r = root();
+    describe_datasets(r, *fields_);
     try {
-      check_fields(root(), *fields_, final_path_);
+      check_fields(r, *fields_, final_path_);
     } catch (const InputError& e) {  // a writer that breaks its own kind's declaration: a bug
       throw Error(fmt::format("internal error, nothing written: {} (the {} declaration)", e.what(), fields_->kind));
     }

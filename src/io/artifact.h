@@ -44,7 +44,8 @@ struct Provenance {
 class ArtifactWriter {
  public:
   ArtifactWriter(std::string final_path, std::string kind, int schema_version, const Provenance& provenance);
-  // A writer of a declared kind: commit() checks the written content against the declaration.
+  // A writer of a declared kind: commit() gives each declared dataset its description and unit from
+  // the declaration, then checks the written content against it.
   ArtifactWriter(std::string final_path, const KindFields& fields, const Provenance& provenance);
   ~ArtifactWriter();
   ArtifactWriter(const ArtifactWriter&) = delete;

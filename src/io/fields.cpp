@@ -191,6 +191,21 @@ void check_fields(const H5::Group& root, const KindFields& kind, const std::stri
   }
 }
 
+void describe_datasets(H5::Group& root, const KindFields& kind) {
+  for (const Field& f : kind.fields) {
+    if (!f.dataset) continue;
+    std::vector<std::string> paths;
+    expand(root, split(f.path), 0, "", paths, false);
+    for (const auto& p : paths) {
+      if (!h5::exists(root, p)) continue;  // a missing optional one; check_fields judges the rest
+      H5::DataSet ds = root.openDataSet(p);
+      h5::write_attr(ds, "description", f.description);
+      if (!f.unit.empty()) h5::write_attr(ds, "unit", f.unit);
+      else if (ds.attrExists("unit")) ds.removeAttr("unit");
+    }
+  }
+}
+
 void register_fields(const KindFields& kind) { registry()[kind.kind] = kind; }
 
 const KindFields* registered_fields(const std::string& kind) {

@@ -60,6 +60,11 @@ const std::vector<Field>& common_fields();
 // Throws InputError "<file>: <path>: <what is wrong>" for the first field the file breaks.
 void check_fields(const H5::Group& root, const KindFields& kind, const std::string& file);
 
+// Stores each declared dataset's description and unit as its "description" and "unit" attributes:
+// the text in the file is the declaration's, never a second spelling in the writer. ArtifactWriter
+// calls it on commit.
+void describe_datasets(H5::Group& root, const KindFields& kind);
+
 // Every kind whose declaration was registered (axnn-inspect --fields), and its rows for a table.
 void register_fields(const KindFields& kind);
 const KindFields* registered_fields(const std::string& kind);

@@ -128,17 +128,78 @@ std::vector<Assignment> spread_under_budget(const AssignProblem& p, double budge
   return out;
 }
 
-AssignProblem make_problem(const Matching& m, const std::string& criterion, const Sensitivity* sensitivity) {
+const config::Choice<Objective>& objectives() {
+  static const config::Choice<Objective> choice(
+      "objective", {{"loss", Objective::MinCost, "minimise the predicted loss increase with E_rel <= budget"},
+                    {"energy", Objective::MinEnergy, "minimise E_rel with the predicted loss increase <= budget"}});
+  return choice;
+}
+
+const config::Choice<Criterion>& criteria() {
+  static const config::Choice<Criterion> choice(
+      "criterion",
+      {{"hessian", Criterion::Hessian, "expected loss increase 0.5 * Tr(H_y) * (predicted std * output scale)^2"},
+       {"sigma", Criterion::Sigma, "sum of (predicted std / max_std)^2 from the noise step's sigma_l"}});
+  return choice;
+}
+
+AssignSettings AssignSettings::from(const nlohmann::json& resolved) {
+  AssignSettings s;
+  s.criterion = criteria().parse(resolved.at("criterion"), "criterion");
+  s.objective = objectives().parse(resolved.at("objective"), "objective");
+  s.budget = resolved.at("budget");
+  return s;
+}
+
+const config::Spec& assignment_record_spec() {
+  using namespace config;
+  static const Spec spec = object(
+      "How the matching's choice was made (axnn-assign, axnn-search)",
+      {{"criterion", criteria().spec("The predicted cost: " + criteria().listed()).required()},
+       {"objective", objectives().spec("What was minimised: " + objectives().explained()).required()},
+       {"budget", number("The E_rel budget (objective loss) or the predicted-loss budget (objective energy)").min(0).required()},
+       {"predicted_cost", number("The chosen assignment's predicted cost").min(0).required()},
+       {"solver", string("How it was solved").required()},
+       {"front_size", integer("Pareto-optimal assignments on the predicted front").min(0).required()},
+       {"search", any_value("axnn-search only: split, candidates, candidates_from, select_by, bias_compensation, "
+                            "bn_adaptation_images, reference {val_loss, val_accuracy}, evaluated [{relative_energy, "
+                            "predicted_cost, val_loss, val_accuracy, val_loss_increase, multipliers}], selected")}});
+  return spec;
+}
+
+nlohmann::json AssignmentRecord::to_json() const {
+  nlohmann::json j = {{"criterion", criteria().name_of(criterion)}, {"objective", objectives().name_of(objective)},
+                      {"budget", budget}, {"predicted_cost", predicted_cost}, {"solver", solver},
+                      {"front_size", front_size}};
+  if (!search.is_null()) j["search"] = search;
+  config::resolve(assignment_record_spec(), j, "assignment");  // a writer that breaks its declaration: a bug
+  return j;
+}
+
+AssignmentRecord AssignmentRecord::from_json(const nlohmann::json& j) {
+  nlohmann::json r;
+  try {
+    r = config::resolve(assignment_record_spec(), j, "assignment");
+  } catch (const ConfigError& e) {
+    throw InputError(e.what());
+  }
+  AssignmentRecord a;
+  a.criterion = criteria().parse(r["criterion"]);
+  a.objective = objectives().parse(r["objective"]);
+  a.budget = r["budget"], a.predicted_cost = r["predicted_cost"], a.solver = r["solver"], a.front_size = r["front_size"];
+  if (r.contains("search")) a.search = r["search"];
+  return a;
+}
+
+AssignProblem make_problem(const Matching& m, Criterion criterion, const Sensitivity* sensitivity) {
   AssignProblem p;
   for (const LayerMatch& l : m.layers) {
     const LayerSensitivity* ls = nullptr;
-    if (criterion == "hessian") {
+    if (criterion == Criterion::Hessian) {
       if (!sensitivity) throw UsageError("the hessian criterion needs a sensitivity artifact");
       for (const auto& x : sensitivity->layers)
         if (x.name == l.name) ls = &x;
       if (!ls) throw InputError(fmt::format("the sensitivity artifact has no layer '{}'", l.name));
-    } else if (criterion != "sigma") {
-      throw UsageError(fmt::format("unknown criterion '{}' (hessian or sigma)", criterion));
     }
     std::vector<double> energy, cost;
     for (size_t j = 0; j < l.predicted.size(); ++j) {
@@ -168,8 +229,8 @@ Matching apply(const Matching& m, const Assignment& a, const std::string& strate
   return out;
 }
 
-std::optional<Sensitivity> sensitivity_for(const std::string& criterion, const std::string& path, const Matching& m) {
-  if (criterion != "hessian") return std::nullopt;
+std::optional<Sensitivity> sensitivity_for(Criterion criterion, const std::string& path, const Matching& m) {
+  if (criterion != Criterion::Hessian) return std::nullopt;
   if (path.empty()) throw UsageError("criterion hessian needs --sensitivity");
   Sensitivity s = read_sensitivity(path);
   if (s.model_hash != m.model_hash)

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config/choice.h"
 #include "method/matching.h"
 #include "method/sensitivity.h"
 
@@ -17,7 +18,22 @@ struct AssignProblem {
   std::vector<std::vector<double>> energy, cost;
 };
 
-enum class Objective { MinCost, MinEnergy };  // MinCost: energy <= budget; MinEnergy: cost <= budget
+// MinCost ("loss"): the lowest predicted cost with energy <= budget; MinEnergy ("energy"): the lowest
+// energy with cost <= budget.
+enum class Objective { MinCost, MinEnergy };
+const config::Choice<Objective>& objectives();
+
+// The predicted cost of a candidate: hessian (needs a sensitivity artifact) or sigma (the noise step's).
+enum class Criterion { Hessian, Sigma };
+const config::Choice<Criterion>& criteria();
+
+// axnn-assign's settings (assign_spec), parsed once.
+struct AssignSettings {
+  Criterion criterion = Criterion::Hessian;
+  Objective objective = Objective::MinCost;
+  double budget = 0.5;
+  static AssignSettings from(const nlohmann::json& resolved);
+};
 
 struct Assignment {
   std::vector<int> choice;
@@ -40,13 +56,30 @@ std::vector<Assignment> best_under_budget(const AssignProblem& p, double budget,
 // (all of them when there are at most k). ConfigError when none fits the budget.
 std::vector<Assignment> spread_under_budget(const AssignProblem& p, double budget, int k);
 
-// The problem a matching and a criterion define: "hessian" (needs `sensitivity`, layer names must
-// match) or "sigma" (the matching's max_std = std(y) * |sigma_l|). Costs of infinity exclude a candidate.
-AssignProblem make_problem(const Matching& m, const std::string& criterion, const Sensitivity* sensitivity);
+// How a matching's choice was made by axnn-assign or axnn-search: the matching artifact's
+// `assignment` attribute (JSON), declared by assignment_record_spec() and checked on write and read.
+struct AssignmentRecord {
+  Criterion criterion = Criterion::Hessian;
+  Objective objective = Objective::MinCost;
+  double budget = 0;
+  double predicted_cost = 0;
+  std::string solver;
+  size_t front_size = 0;
+  nlohmann::json search;  // axnn-search's candidates and choice (search_record); null for axnn-assign
 
-// The sensitivity a criterion needs: read from `path` for "hessian" (UsageError when no path is
-// given; a warning when it was estimated on another checkpoint than the matching's), none for "sigma".
-std::optional<Sensitivity> sensitivity_for(const std::string& criterion, const std::string& path, const Matching& m);
+  nlohmann::json to_json() const;
+  // Throws InputError "assignment: <key>: ..." for a record that breaks the declaration.
+  static AssignmentRecord from_json(const nlohmann::json& j);
+};
+const config::Spec& assignment_record_spec();
+
+// The problem a matching and a criterion define: hessian (needs `sensitivity`, layer names must
+// match) or sigma (the matching's max_std = std(y) * |sigma_l|). Costs of infinity exclude a candidate.
+AssignProblem make_problem(const Matching& m, Criterion criterion, const Sensitivity* sensitivity);
+
+// The sensitivity a criterion needs: read from `path` for hessian (UsageError when no path is
+// given; a warning when it was estimated on another checkpoint than the matching's), none for sigma.
+std::optional<Sensitivity> sensitivity_for(Criterion criterion, const std::string& path, const Matching& m);
 
 // The matching with each layer's choice replaced, E_rel recomputed and the strategy recorded.
 Matching apply(const Matching& m, const Assignment& a, const std::string& strategy);

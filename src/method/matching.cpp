@@ -6,8 +6,9 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
-#include "inspect/inspect.h"
 #include "io/h5.h"
+#include "io/views.h"
+#include "method/assign.h"
 #include "method/predictor.h"
 
 namespace axnn::method {
@@ -32,16 +33,27 @@ double relative_energy(const std::vector<LayerMatch>& layers, const std::vector<
   return energy;
 }
 
-const std::vector<std::string>& estimator_names() {
-  static const std::vector<std::string> names = {"agn", "channel", "sampled"};
-  return names;
+const config::Choice<Estimator>& estimators() {
+  static const config::Choice<Estimator> choice(
+      "estimator",
+      {{"agn", Estimator::Agn,
+        "the paper's: K independent product errors over the layer's whole weight histogram, mixed over activation "
+        "populations"},
+       {"channel", Estimator::Channel,
+        "the same with each output channel's own weights, so a channel's mean error adds up over its K products"},
+       {"sampled", Estimator::Sampled, "the error std of each table measured on the sampled operands"}});
+  return choice;
 }
 
 namespace {
 
-const std::vector<double>& estimates(const LayerMatch& l, const std::string& estimator) {
-  if (estimator == "sampled") return l.sampled_std;
-  return estimator == "channel" ? l.channel_std : l.agn_std;
+const std::vector<double>& estimates(const LayerMatch& l, Estimator e) {
+  switch (e) {
+    case Estimator::Agn: return l.agn_std;
+    case Estimator::Channel: return l.channel_std;
+    case Estimator::Sampled: return l.sampled_std;
+  }
+  throw std::logic_error("estimates: an estimator without values");
 }
 
 // The cheapest multiplier within tolerance by `values`; the exact one when none is (a max_std of 0).
@@ -53,15 +65,15 @@ int choose(const std::vector<double>& values, const std::vector<double>& power, 
 // Every estimator's choice, E_rel and tolerance violations (measured std > max_std).
 nlohmann::json compare_estimators(std::vector<LayerMatch> layers, const std::vector<double>& power, int exact) {
   json out = json::object();
-  for (const std::string& e : estimator_names()) {
+  for (const auto& e : estimators().options()) {
     json choices = json::array();
     int violations = 0;
     for (auto& l : layers) {
-      l.chosen = choose(estimates(l, e), power, l.max_std, exact);
+      l.chosen = choose(estimates(l, e.value), power, l.max_std, exact);
       choices.push_back(l.chosen);
       violations += l.sampled_std[static_cast<size_t>(l.chosen)] > l.max_std;
     }
-    out[e] = {{"choices", choices}, {"relative_energy", relative_energy(layers, power)}, {"violations", violations}};
+    out[e.name] = {{"choices", choices}, {"relative_energy", relative_energy(layers, power)}, {"violations", violations}};
   }
   return out;
 }
@@ -71,9 +83,7 @@ nlohmann::json compare_estimators(std::vector<LayerMatch> layers, const std::vec
 Matching match(const Refs& refs, const mult::Library& library, const MatchOptions& options) {
   const mult::Multiplier& exact = library.exact();  // throws when the library has none
   const int exact_index = static_cast<int>(&exact - library.multipliers.data());
-  const auto& names = estimator_names();
-  if (std::find(names.begin(), names.end(), options.estimator) == names.end())
-    throw ConfigError(fmt::format("estimator: '{}' is not one of {}", options.estimator, fmt::join(names, ", ")));
+  const Estimator estimator = estimators().parse(options.estimator, "estimator");
   Matching out;
   out.model_hash = refs.model_hash;
   out.estimator = options.estimator;
@@ -109,7 +119,7 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
     l.channel_mean_error[m] = channel_mean_error(r, lut);
   });
   for (LayerMatch& l : out.layers) {
-    l.predicted = estimates(l, options.estimator);
+    l.predicted = estimates(l, estimator);
     l.chosen = choose(l.predicted, out.relative_power, l.max_std, exact_index);
     l.measured = l.sampled_std[static_cast<size_t>(l.chosen)];
   }
@@ -126,11 +136,11 @@ const KindFields& matching_fields() {
        attr("strategy", FieldType::String, "tolerance (axnn-match), budget (axnn-assign) or search (axnn-search)"),
        attr("relative_energy", FieldType::Float, "E_rel = sum ops share * P / P_exact").min(0),
        attr("multipliers", FieldType::Json, "candidate names, in column order").json("array"),
-       attr("assignment", FieldType::Json, "criterion, objective, budget, predicted cost (axnn-assign, axnn-search); search: the evaluated candidates").json("object").optional(),
+       attr("assignment", FieldType::Json, "how the choice was made (axnn-assign, axnn-search): criterion, objective, budget, predicted_cost, solver, front_size, search (method::assignment_record_spec)").json("object").optional(),
        attr("layer_names", FieldType::Json, "the layers, in row order").json("array"),
        dataset("predicted_std", FieldType::Float64, {-1, -1}, "predicted output error std [layer, multiplier]").min(0),
        dataset("relative_power", FieldType::Float64, {-1}, "P / P_exact per multiplier").min(0),
-       dataset("front", FieldType::Float64, {-1, 2}, "predicted Pareto front (E_rel, predicted cost)").optional(),
+       dataset("front", FieldType::Float64, {-1, 2}, "predicted Pareto front: (E_rel, predicted cost) per row").optional(),
        attr("layers/*/fan_in", FieldType::Int, "products per output value").min(1),
        attr("layers/*/opcount", FieldType::Int, "multiplications per image").min(0),
        attr("layers/*/ops_share", FieldType::Float, "share of the network's multiplications").min(0).max(1),
@@ -143,8 +153,8 @@ const KindFields& matching_fields() {
        attr("layers/*/relative_power", FieldType::Float, "its P / P_exact").min(0),
        attr("layers/*/measured_std", FieldType::Float, "its error std measured on the sampled operands").min(0).optional(),
        attr("layers/*/mean_error", FieldType::Float, "its mean error (bias) on the sampled operands").optional(),
-       dataset("layers/*/channel_mean_error", FieldType::Float64, {-1, -1}, "mean error per output channel [multiplier, channel]").optional(),
-       attr("estimator", FieldType::String, "the estimator that chose: agn, channel or sampled").optional(),
+       dataset("layers/*/channel_mean_error", FieldType::Float64, {-1, -1}, "mean error per output channel on the sampled operands [multiplier, channel]").optional(),
+       attr("estimator", FieldType::String, "the estimator that chose: " + estimators().listed()).optional(),
        attr("estimators", FieldType::Json, "per estimator: choices, relative_energy, violations").json("object").optional(),
        dataset("agn_std", FieldType::Float64, {-1, -1}, "agn predicted error std [layer, multiplier]").min(0).optional(),
        dataset("channel_std", FieldType::Float64, {-1, -1}, "channel predicted error std [layer, multiplier]").min(0).optional(),
@@ -178,9 +188,9 @@ void write_matching(const std::string& path, const Matching& m, const Provenance
   if (!m.front.empty()) {
     std::vector<double> flat;
     for (const auto& [e, c] : m.front) flat.push_back(e), flat.push_back(c);
-    h5::write_dataset(root, "front", flat, {m.front.size(), 2}, {"predicted Pareto front: (E_rel, predicted cost) per row", ""});
+    h5::write_dataset(root, "front", flat, {m.front.size(), 2});
   }
-  h5::write_dataset(root, "relative_power", m.relative_power, {m.relative_power.size()}, {"P / P_exact per multiplier", ""});
+  h5::write_dataset(root, "relative_power", m.relative_power, {m.relative_power.size()});
   json names = json::array();
   std::vector<double> matrix;
   for (const LayerMatch& l : m.layers) {
@@ -202,14 +212,12 @@ void write_matching(const std::string& path, const Matching& m, const Provenance
     if (l.channel_mean_error.size() == m.multipliers.size() && !l.channel_mean_error.front().empty()) {
       std::vector<double> flat;
       for (const auto& row : l.channel_mean_error) flat.insert(flat.end(), row.begin(), row.end());
-      h5::write_dataset(g, "channel_mean_error", flat, {m.multipliers.size(), l.channel_mean_error.front().size()},
-                        {"mean error per output channel on the sampled operands, multipliers x channels", ""});
+      h5::write_dataset(g, "channel_mean_error", flat, {m.multipliers.size(), l.channel_mean_error.front().size()});
     }
   }
   h5::write_json_attr(root, "layer_names", names);
   const h5::Shape shape = {m.layers.size(), m.multipliers.size()};
-  h5::write_dataset(root, "predicted_std", matrix, shape,
-                    {"predicted output error std, layers x multipliers (names in the attributes)", ""});
+  h5::write_dataset(root, "predicted_std", matrix, shape);
   h5::write_attr(root, "estimator", m.estimator);
   if (!m.estimators.empty()) h5::write_json_attr(root, "estimators", m.estimators);
   // Each estimator matrix that every layer has in full (older matchings lack some).
@@ -220,7 +228,7 @@ void write_matching(const std::string& path, const Matching& m, const Provenance
     if (!full) continue;
     std::vector<double> flat;
     for (const LayerMatch& l : m.layers) flat.insert(flat.end(), (l.*member).begin(), (l.*member).end());
-    h5::write_dataset(root, name, flat, shape, {"layers x multipliers (names in the attributes)", ""});
+    h5::write_dataset(root, name, flat, shape);
   }
   w.commit();
 }
@@ -268,7 +276,10 @@ Matching read_matching(const std::string& path) {
     m.strategy = h5::read_string_attr(root, "strategy");
     m.relative_energy = h5::read_double_attr(root, "relative_energy");
     m.multipliers = h5::read_json_attr(root, "multipliers").get<std::vector<std::string>>();
-    if (h5::has_attr(root, "assignment")) m.assignment = h5::read_json_attr(root, "assignment");
+    if (h5::has_attr(root, "assignment")) {
+      m.assignment = h5::read_json_attr(root, "assignment");
+      AssignmentRecord::from_json(m.assignment);  // held to its declaration
+    }
     if (h5::has_attr(root, "estimator")) m.estimator = h5::read_string_attr(root, "estimator");
     if (h5::has_attr(root, "estimators")) m.estimators = h5::read_json_attr(root, "estimators");
     if (h5::exists(root, "front")) {
@@ -317,7 +328,7 @@ Matching read_matching(const std::string& path) {
 }
 
 void register_matching_view() {
-  inspect::register_view(kMatchingKind, [](H5::H5File& file, json& d) {
+  register_view(kMatchingKind, [](H5::H5File& file, json& d) {
     const Matching m = read_matching(file.getFileName());
     json rows = json::array();
     auto cell = [](const std::vector<double>& v, size_t c, const char* format) {

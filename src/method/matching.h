@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/choice.h"
 #include "io/artifact.h"
 #include "method/refs.h"
 #include "multipliers/multiplier.h"
@@ -19,12 +20,9 @@ constexpr int kMatchingSchemaVersion = 1;
 // The kind's fields, declared once (io/fields.h): checked when written and when read.
 const KindFields& matching_fields();
 
-// The error estimators a matching compares (docs/method.md, section 5; the paper's formula is `agn`):
-//   agn      the paper's: K independent products' errors, mixed over activation populations
-//   channel  agn with each output channel's own weight histogram (a channel's mean error adds up
-//            linearly over its K products)
-//   sampled  the error std measured on the sampled operands with the real table
-const std::vector<std::string>& estimator_names();
+// The error estimators a matching compares (docs/method.md, section 5; the paper's formula is `agn`).
+enum class Estimator { Agn, Channel, Sampled };
+const config::Choice<Estimator>& estimators();
 
 struct LayerMatch {
   std::string name;
@@ -61,7 +59,7 @@ struct Matching {
 struct MatchOptions {
   int populations = 512;
   uint64_t seed = 0;
-  std::string estimator = "sampled";  // one of estimator_names()
+  std::string estimator = "sampled";  // one of estimators()
 };
 
 // Index of the lowest-power candidate whose predicted std <= max_std (ties: the smaller predicted

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "inspect/inspect.h"
+#include "io/views.h"
 #include "io/h5.h"
 
 namespace axnn::method {
@@ -31,7 +31,7 @@ const KindFields& refs_fields() {
        attr("layers/*/sigma", FieldType::Float, "the layer's noise tolerance sigma_l"),
        attr("layers/*/output_std", FieldType::Float, "std of the exact integer outputs").min(0),
        attr("layers/*/rows_seen", FieldType::Int, "operand rows seen (the kept rows are a seeded subset)").min(0),
-       dataset("layers/*/rows", FieldType::Int8, {-1, -1}, "integer activation operands, one receptive field per row"),
+       dataset("layers/*/rows", FieldType::Int8, {-1, -1}, "integer activation operands, one receptive field per row (padding as 0)"),
        dataset("layers/*/row_group", FieldType::Int32, {-1}, "group of each row").min(0).optional(),
        dataset("layers/*/weights", FieldType::Int8, {-1, -1}, "integer weight operands [out_channels, fan_in]"),
        dataset("layers/*/weight_hist", FieldType::Int64, {256}, "counts of weights -128..127").min(0),
@@ -56,13 +56,11 @@ void write_refs(const std::string& path, const Refs& refs, const Provenance& pro
     h5::write_attr(g, "sigma", l.sigma);
     h5::write_attr(g, "output_std", l.output_std);
     h5::write_attr(g, "rows_seen", l.rows_seen);
-    h5::write_dataset(g, "rows", l.rows, {static_cast<hsize_t>(l.kept()), static_cast<hsize_t>(l.fan_in)},
-                      {"integer activation operands, one receptive field per row (padding as 0)", ""});
-    if (!l.row_group.empty()) h5::write_dataset(g, "row_group", l.row_group, {l.row_group.size()}, {"group of each row", ""});
-    h5::write_dataset(g, "weights", l.weights, {static_cast<hsize_t>(l.out_channels), static_cast<hsize_t>(l.fan_in)},
-                      {"integer weight operands [out_channels, fan_in]", ""});
-    h5::write_dataset(g, "weight_hist", l.weight_hist.data(), {256}, {"counts of weights -128..127", ""});
-    h5::write_dataset(g, "act_hist", l.act_hist.data(), {256}, {"counts of activation operands -128..127", ""});
+    h5::write_dataset(g, "rows", l.rows, {static_cast<hsize_t>(l.kept()), static_cast<hsize_t>(l.fan_in)});
+    if (!l.row_group.empty()) h5::write_dataset(g, "row_group", l.row_group, {l.row_group.size()});
+    h5::write_dataset(g, "weights", l.weights, {static_cast<hsize_t>(l.out_channels), static_cast<hsize_t>(l.fan_in)});
+    h5::write_dataset(g, "weight_hist", l.weight_hist.data(), {256});
+    h5::write_dataset(g, "act_hist", l.act_hist.data(), {256});
   }
   h5::write_json_attr(root, "layer_names", names);
   w.commit();
@@ -122,7 +120,7 @@ std::pair<double, double> moments(const Histogram& h) {
 }  // namespace
 
 void register_refs_view() {
-  inspect::register_view(kRefsKind, [](H5::H5File& file, json& d) {
+  register_view(kRefsKind, [](H5::H5File& file, json& d) {
     Refs refs = read_refs(file.getFileName());
     json rows = json::array();
     for (const LayerRefs& l : refs.layers) {

@@ -86,4 +86,17 @@ nlohmann::json search_record(const SearchResult& r, const Matching& matching, co
           {"selected", r.selected}};
 }
 
+SearchOptions SearchOptions::from_config(const nlohmann::json& cfg, uint64_t seed) {
+  SearchOptions o;
+  o.criterion = criteria().parse(cfg.at("criterion"), "criterion");
+  o.budget = cfg.at("budget");
+  o.candidates = cfg.at("candidates");
+  o.spread = cfg.at("candidates_from") == "front";
+  o.select_by_accuracy = cfg.at("select_by") == "val_accuracy";
+  o.bias_compensation = cfg.at("bias_compensation");
+  o.bn_adaptation = BnAdaptationOptions::from_config(cfg.at("bn_adaptation"), seed);
+  o.batch_size = cfg.at("batch_size");
+  return o;
+}
+
 }  // namespace axnn::method

@@ -18,6 +18,7 @@
 namespace axnn::method {
 
 struct SearchOptions {
+  Criterion criterion = Criterion::Hessian;
   double budget = 0.5;
   int candidates = 8;
   bool spread = true;  // candidates across the front within the budget; else the K of lowest predicted cost
@@ -25,6 +26,8 @@ struct SearchOptions {
   bool bias_compensation = false;
   BnAdaptationOptions bn_adaptation;  // applied to every candidate (not the reference) before its val pass
   int64_t batch_size = 256;
+  // From a config resolved against search_spec(); `seed` drives the BatchNorm adaptation's images.
+  static SearchOptions from_config(const nlohmann::json& resolved, uint64_t seed);
 };
 
 struct Evaluated {

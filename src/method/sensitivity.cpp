@@ -3,7 +3,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
-#include "inspect/inspect.h"
+#include "io/views.h"
 #include "io/h5.h"
 
 namespace axnn::method {
@@ -86,7 +86,7 @@ Sensitivity read_sensitivity(const std::string& path) {
 }
 
 void register_sensitivity_view() {
-  inspect::register_view(kSensitivityKind, [](H5::H5File& file, json& d) {
+  register_view(kSensitivityKind, [](H5::H5File& file, json& d) {
     const Sensitivity s = read_sensitivity(file.getFileName());
     json rows = json::array();
     for (const auto& l : s.layers)

@@ -1,5 +1,6 @@
 #include "method/step_configs.h"
 
+#include "method/assign.h"
 #include "method/matching.h"
 #include "train/trainer_config.h"
 
@@ -38,13 +39,10 @@ const Spec& match_spec() {
   static const Spec spec = object(
       "Matching multipliers to layers by predicted error",
       {{"populations", integer("Rows drawn with replacement per layer; one activation histogram each (agn)").def(512).min(2).max(65536)},
-       {"estimator", string("The error estimate that chooses: agn (the paper's: K independent product errors over the "
-                            "layer's whole weight histogram), channel (the same with each output channel's own weights, "
-                            "so a channel's mean error adds up over its K products) or sampled (the error std of each "
-                            "table measured on the sampled operands; the default, as the one that holds on every layer of "
-                            "LeNet-5 and ResNet-8, also on operands of other images). All are computed and recorded, "
-                            "with the tolerance violations of each choice")
-                         .one_of(estimator_names())
+       {"estimator", estimators().spec("The error estimate that chooses; all are computed and recorded, with the "
+                                         "tolerance violations of each choice. The default, sampled, is the one that "
+                                         "holds on every layer of LeNet-5 and ResNet-8, also on operands of other "
+                                         "images. " + estimators().explained())
                          .def("sampled")}});
   return spec;
 }
@@ -91,14 +89,8 @@ const Spec& sensitivity_spec() {
 const Spec& assign_spec() {
   static const Spec spec = object(
       "Energy-budgeted assignment: one multiplier per layer, solved exactly over the matching's candidates",
-      {{"criterion", string("hessian: expected loss increase 0.5 * Tr(H_y) * (predicted std * output scale)^2; "
-                            "sigma: sum of (predicted std / max_std)^2 from the noise step's sigma_l")
-                         .one_of({"hessian", "sigma"})
-                         .def("hessian")},
-       {"objective", string("loss: minimise the predicted loss increase with E_rel <= budget; energy: minimise E_rel "
-                            "with the predicted loss increase <= budget")
-                         .one_of({"loss", "energy"})
-                         .def("loss")},
+      {{"criterion", criteria().spec(criteria().explained()).def("hessian")},
+       {"objective", objectives().spec(objectives().explained()).def("loss")},
        {"budget", number("E_rel budget (objective loss) or loss-increase budget (objective energy)").def(0.5).min(0)}});
   return spec;
 }
@@ -107,8 +99,7 @@ const Spec& search_spec() {
   static const Spec spec = object(
       "Search with accuracy in the loop: the best predicted assignments under an energy budget, each deployed and "
       "evaluated on the validation split (the test split stays untouched); the best one is kept",
-      {{"criterion", string("The predicted cost that ranks the candidates, as in assign: hessian or sigma")
-                         .one_of({"hessian", "sigma"})
+      {{"criterion", criteria().spec("The predicted cost that ranks the candidates, as in assign: " + criteria().listed())
                          .def("hessian")},
        {"budget", number("E_rel budget: every candidate has E_rel <= budget").def(0.5).min(0)},
        {"candidates", integer("K: how many Pareto-optimal assignments to evaluate").def(8).min(1).max(1000)},

@@ -44,10 +44,9 @@ void write_layer(H5::Group& root, const std::string& name, nn::ApproxLayer& laye
   h5::write_attr(g, "multiplier", layer.multiplier());
   if (!layer.library().empty()) h5::write_attr(g, "library_sha256", layer.library());
   if (layer.multiplier() != "exact")
-    write_tensor(g, "lut", layer.lut(), {"the deployed multiplier's table lut[a + 128][w + 128]", ""});
+    write_tensor(g, "lut", layer.lut());
   if (layer.error_offset().numel() > 0)
-    write_tensor(g, "error_offset", layer.error_offset(),
-                 {"bias compensation: the table's expected error per output channel (integer-product units)", ""});
+    write_tensor(g, "error_offset", layer.error_offset());
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ const KindFields& model_fields() {
        attr("layers/*/multiplier", FieldType::String, "the deployed multiplier (exact: none)"),
        attr("layers/*/library_sha256", FieldType::String, "content hash of the library the table came from").optional(),
        dataset("layers/*/lut", FieldType::Int32, {256, 256}, "the deployed table lut[a + 128][w + 128]").min(-kMaxTableMagnitude).max(kMaxTableMagnitude).optional(),
-       dataset("layers/*/error_offset", FieldType::Float32, {-1}, "bias compensation: expected table error per output channel").optional()}};
+       dataset("layers/*/error_offset", FieldType::Float32, {-1}, "bias compensation: the table's expected error per output channel (integer-product units)").optional()}};
   return fields;
 }
 

@@ -241,24 +241,21 @@ class AlexNetSmall : public Model {
 std::shared_ptr<Model> build_dense_or_pruned(const std::string& arch, const ModelOptions& o) {
   if (o.in_channels < 1 || o.num_classes < 2 || o.image_size < 8)
     throw UsageError("model options: in_channels >= 1, num_classes >= 2, image_size >= 8");
-  if (arch == "lenet5") return std::make_shared<LeNet5>(o);
-  if (arch.rfind("resnet", 0) == 0) {
-    int depth = 0;
-    try {
-      depth = std::stoi(arch.substr(6));
-    } catch (const std::exception&) {
-      throw UsageError(fmt::format("unknown architecture '{}'", arch));
-    }
-    if (depth != 8 && depth != 14 && depth != 20 && depth != 32)
-      throw UsageError(fmt::format("unknown architecture '{}' (resnet8/14/20/32)", arch));
-    return std::make_shared<CifarResNet>(depth, o);
+  switch (architectures().parse<UsageError>(arch)) {
+    case Architecture::LeNet5: return std::make_shared<LeNet5>(o);
+    case Architecture::ResNet8: return std::make_shared<CifarResNet>(8, o);
+    case Architecture::ResNet14: return std::make_shared<CifarResNet>(14, o);
+    case Architecture::ResNet20: return std::make_shared<CifarResNet>(20, o);
+    case Architecture::ResNet32: return std::make_shared<CifarResNet>(32, o);
+    case Architecture::Vgg11:
+      return std::make_shared<Vgg>(std::vector<int64_t>{64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0}, o);
+    case Architecture::Vgg16:
+      return std::make_shared<Vgg>(
+          std::vector<int64_t>{64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0}, o);
+    case Architecture::MobileNetV2: return std::make_shared<MobileNetV2>(o);
+    case Architecture::AlexNet: return std::make_shared<AlexNetSmall>(o);
   }
-  if (arch == "vgg11") return std::make_shared<Vgg>(std::vector<int64_t>{64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0}, o);
-  if (arch == "vgg16")
-    return std::make_shared<Vgg>(std::vector<int64_t>{64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0}, o);
-  if (arch == "mobilenetv2") return std::make_shared<MobileNetV2>(o);
-  if (arch == "alexnet") return std::make_shared<AlexNetSmall>(o);
-  throw UsageError(fmt::format("unknown architecture '{}' (known: lenet5, resnet8/14/20/32, vgg11, vgg16, mobilenetv2, alexnet)", arch));
+  throw std::logic_error("build_model: an architecture without a builder");
 }
 
 }  // namespace
@@ -281,11 +278,6 @@ std::shared_ptr<Model> build_model(const std::string& arch, const ModelOptions& 
   return m;
 }
 
-const std::vector<std::string>& architectures() {
-  static const std::vector<std::string> a = {"lenet5", "resnet8", "resnet14", "resnet20", "resnet32",
-                                             "vgg11",  "vgg16",   "mobilenetv2", "alexnet"};
-  return a;
-}
 
 
 nlohmann::json to_json(const ModelOptions& o) {

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/architectures.h"
+
 namespace axnn::models {
 
 // A layer whose output filters can be removed (filter pruning, src/prune), and what follows its
@@ -47,10 +49,7 @@ struct ModelOptions {
   int64_t width_of(const std::string& layer, int64_t dense) const;
 };
 
-// Architectures: lenet5, resnet8, resnet14, resnet20, resnet32, vgg11, vgg16, mobilenetv2, alexnet.
-const std::vector<std::string>& architectures();
-
-// Throws UsageError for an unknown name or options it cannot build (e.g. LeNet-5 on 32x32 is fine,
+// `arch`: one of models::architectures() (models/architectures.h). Throws UsageError for an unknown name or options it cannot build (e.g. LeNet-5 on 32x32 is fine,
 // on 8x8 it is not; a widths entry that names no prunable layer, or is below 1 or above the dense width).
 std::shared_ptr<Model> build_model(const std::string& arch, const ModelOptions& options);
 

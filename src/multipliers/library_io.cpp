@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "inspect/inspect.h"
+#include "io/views.h"
 #include "io/h5.h"
 #include "kernels/separable.h"
 
@@ -30,8 +30,7 @@ const json& metric_definitions() {
 
 void write_multiplier(H5::Group& root, const Multiplier& m, double relative_power) {
   H5::Group g = h5::ensure_group(root, "multipliers/" + m.name);
-  h5::write_dataset(g, "lut", m.lut, {256, 256},
-                    {"products M(a, w) at [a + 128][w + 128]; row = activation a, column = weight w", ""});
+  h5::write_dataset(g, "lut", m.lut, {256, 256});
   h5::write_attr(g, "signed", m.is_signed);
   h5::write_attr(g, "sign_handling", m.is_signed ? "native" : "sign-magnitude");
   h5::write_attr(g, "power", m.power);
@@ -119,7 +118,7 @@ const KindFields& library_fields() {
        attr("order", FieldType::Json, "multiplier names, in order").json("array"),
        attr("metric_definitions", FieldType::Json, "what each metric means").json("object"),
        attr("sources", FieldType::Json, "where the multipliers came from").json("array").optional(),
-       dataset("multipliers/*/lut", FieldType::Int32, {256, 256}, "M(a, w) at [a + 128][w + 128]").min(-kMaxTableMagnitude).max(kMaxTableMagnitude),
+       dataset("multipliers/*/lut", FieldType::Int32, {256, 256}, "products M(a, w) at [a + 128][w + 128]; row = activation a, column = weight w").min(-kMaxTableMagnitude).max(kMaxTableMagnitude),
        attr("multipliers/*/signed", FieldType::Int, "1: natively signed; 0: unsigned core used sign-magnitude").min(0).max(1),
        attr("multipliers/*/sign_handling", FieldType::String, "native or sign-magnitude"),
        attr("multipliers/*/power", FieldType::Float, "power in power_unit").min(0),
@@ -190,7 +189,7 @@ json library_table(const Library& library) {
 }
 
 void register_inspect_view() {
-  inspect::register_view(kLibraryKind, [](H5::H5File&, json& d) {
+  register_view(kLibraryKind, [](H5::H5File&, json& d) {
     d["tables"].push_back(library_table(read_library(d["path"].get<std::string>())));
   });
 }

@@ -6,28 +6,6 @@
 
 namespace axnn::nn {
 
-std::string mode_name(Mode m) {
-  switch (m) {
-    case Mode::Baseline: return "baseline";
-    case Mode::Quant: return "quant";
-    case Mode::Noise: return "noise";
-    case Mode::Approx: return "approx";
-  }
-  return "?";
-}
-
-Mode parse_mode(const std::string& name) {
-  for (Mode m : {Mode::Baseline, Mode::Quant, Mode::Noise, Mode::Approx})
-    if (mode_name(m) == name) return m;
-  throw UsageError(fmt::format("unknown layer mode '{}' (expected baseline, quant, noise or approx)", name));
-}
-
-Gradient parse_gradient(const std::string& name) {
-  if (name == "ste") return Gradient::Ste;
-  if (name == "table") return Gradient::Table;
-  throw UsageError(fmt::format("unknown gradient '{}' (expected ste or table)", name));
-}
-
 namespace {
 
 torch::Tensor exact_lut() {

@@ -9,23 +9,12 @@
 #include <string>
 
 #include "kernels/lut_gemm.h"
+#include "nn/modes.h"
 #include "nn/quantize.h"
 #include "nn/table_gradient.h"
 #include "nn/table_product.h"
 
 namespace axnn::nn {
-
-enum class Mode : int64_t { Baseline = 0, Quant = 1, Noise = 2, Approx = 3 };
-
-// The backward of approx mode: straight through the exact product (ste), or the table's own
-// differences (table, nn/table_gradient.h). A training setting, not saved with the module.
-enum class Gradient { Ste, Table };
-// "ste" | "table"; throws UsageError otherwise.
-Gradient parse_gradient(const std::string& name);
-
-std::string mode_name(Mode m);
-// "baseline" | "quant" | "noise" | "approx"; throws UsageError otherwise.
-Mode parse_mode(const std::string& name);
 
 struct QuantOptions {
   bool per_channel_weights = false;

@@ -21,21 +21,22 @@ int main(int argc, char** argv) {
   program.app().add_option("-s,--sensitivity", sensitivity_path, "Sensitivity artifact (criterion hessian)")->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Matching artifact to write")->required();
   return program.run(argc, argv, [&] {
-    const nlohmann::json& cfg = program.config();
-    const std::string criterion = cfg["criterion"], objective = cfg["objective"];
-    const double budget = cfg["budget"];
+    const auto o = method::AssignSettings::from(program.config());
+    const std::string criterion = method::criteria().name_of(o.criterion);
     const method::Matching m = method::read_matching(matching_path);
     std::vector<InputRef> inputs = {input_ref(matching_path)};
-    const std::optional<method::Sensitivity> s = method::sensitivity_for(criterion, sensitivity_path, m);
+    const std::optional<method::Sensitivity> s = method::sensitivity_for(o.criterion, sensitivity_path, m);
     if (s) inputs.push_back(input_ref(sensitivity_path));
-    const method::AssignProblem p = method::make_problem(m, criterion, s ? &*s : nullptr);
-    const method::Assignment a = method::solve(p, objective == "loss" ? method::Objective::MinCost : method::Objective::MinEnergy, budget);
-    method::Matching out_m = method::apply(m, a, fmt::format("budget ({}, {} <= {})", criterion, objective == "loss" ? "E_rel" : "loss", budget));
-    out_m.assignment = {{"criterion", criterion}, {"objective", objective}, {"budget", budget}, {"predicted_cost", a.cost},
-                        {"solver", "exact: dynamic programming over Pareto fronts"}, {"front_size", a.front.size()}};
+    const method::AssignProblem p = method::make_problem(m, o.criterion, s ? &*s : nullptr);
+    const method::Assignment a = method::solve(p, o.objective, o.budget);
+    const bool min_cost = o.objective == method::Objective::MinCost;
+    method::Matching out_m = method::apply(m, a, fmt::format("budget ({}, {} <= {})", criterion, min_cost ? "E_rel" : "loss", o.budget));
+    out_m.assignment = method::AssignmentRecord{o.criterion, o.objective, o.budget, a.cost,
+                                                "exact: dynamic programming over Pareto fronts", a.front.size(), nullptr}
+                           .to_json();
     out_m.front = a.front;
     for (const auto& l : out_m.layers) spdlog::info("{}: {}", l.name, out_m.multipliers[static_cast<size_t>(l.chosen)]);
     spdlog::info("E_rel {:.4f}, predicted cost {:.6g} ({} Pareto-optimal assignments)", out_m.relative_energy, a.cost, a.front.size());
-    method::write_matching(out, out_m, program.provenance(cfg, inputs));
+    method::write_matching(out, out_m, program.provenance(program.config(), inputs));
   });
 }

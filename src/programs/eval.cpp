@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("-m,--model", model, "Checkpoint")->required()->check(CLI::ExistingFile);
   program.app().add_option("--split", split, "train, val or test")->capture_default_str()->check(CLI::IsMember({"train", "val", "test"}));
-  program.app().add_option("--mode", mode, "Force every approximate layer into baseline, quant or approx (default: stored modes)")
-      ->check(CLI::IsMember({"baseline", "quant", "noise", "approx"}));
+  program.app().add_option("--mode", mode, "Force every approximate layer into " + nn::modes().listed() + " (default: stored modes)")
+      ->check(CLI::IsMember(nn::modes().names()));
   program.app().add_option("--batch-size", batch_size, "Images per batch")->capture_default_str()->check(cli::number_range(1, 1 << 20));
   program.app().add_option("-o,--output", out, "Metrics artifact to write");
   program.app().add_option("--json", json_out, "JSON file to write (the same numbers)");

@@ -31,34 +31,27 @@ int main(int argc, char** argv) {
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact (its val split is used)")->required()->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Matching artifact to write")->required();
   return program.run(argc, argv, [&] {
-    const nlohmann::json& cfg = program.config();
-    const std::string criterion = cfg["criterion"];
-    method::SearchOptions o;
-    o.budget = cfg["budget"];
-    o.candidates = cfg["candidates"];
-    o.spread = cfg["candidates_from"] == "front";
-    o.select_by_accuracy = cfg["select_by"] == "val_accuracy";
-    o.bias_compensation = cfg["bias_compensation"];
-    o.bn_adaptation = method::BnAdaptationOptions::from_config(cfg["bn_adaptation"], program.seed());
-    o.batch_size = cfg["batch_size"];
+    const auto o = method::SearchOptions::from_config(program.config(), program.seed());
+    const std::string criterion = method::criteria().name_of(o.criterion);
     const InputRef matching_ref = input_ref(matching_path), model_ref = input_ref(model), library_ref = input_ref(library_path),
                    dataset_ref = input_ref(dataset);
     std::vector<InputRef> inputs = {matching_ref, model_ref, library_ref, dataset_ref};
     const method::Matching m = method::read_matching(matching_path);
-    const std::optional<method::Sensitivity> s = method::sensitivity_for(criterion, sensitivity_path, m);
+    const std::optional<method::Sensitivity> s = method::sensitivity_for(o.criterion, sensitivity_path, m);
     if (s) inputs.push_back(input_ref(sensitivity_path));
-    const method::AssignProblem p = method::make_problem(m, criterion, s ? &*s : nullptr);
+    const method::AssignProblem p = method::make_problem(m, o.criterion, s ? &*s : nullptr);
     const method::SearchResult r = method::search(m, p, o, model, model_ref.hash, mult::read_library(library_path), library_ref.hash,
                                                   data::read_dataset(dataset), dataset, selected_device());
     const method::Evaluated& best = r.candidates[r.selected];
     method::Matching out_m = method::apply(m, best.assignment, fmt::format("search ({}, E_rel <= {}, best of {} by {})", criterion,
-                                                                          o.budget, r.candidates.size(), cfg["select_by"].get<std::string>()));
-    out_m.assignment = {{"criterion", criterion}, {"objective", "loss"}, {"budget", o.budget},
-                        {"predicted_cost", best.assignment.cost}, {"solver", "exact Pareto front, then evaluated on val"},
-                        {"front_size", best.assignment.front.size()}, {"search", method::search_record(r, m, o)}};
+                                                                          o.budget, r.candidates.size(), o.select_by_accuracy ? "val_accuracy" : "val_loss"));
+    out_m.assignment = method::AssignmentRecord{o.criterion, method::Objective::MinCost, o.budget, best.assignment.cost,
+                                                "exact Pareto front, then evaluated on val", best.assignment.front.size(),
+                                                method::search_record(r, m, o)}
+                           .to_json();
     out_m.front = best.assignment.front;
     spdlog::info("kept candidate {} of {}: E_rel {:.4f}, val loss {:.4f}, accuracy {:.2f}%", r.selected + 1, r.candidates.size(),
                  best.assignment.energy, best.val.loss, best.val.accuracy);
-    method::write_matching(out, out_m, program.provenance(cfg, inputs));
+    method::write_matching(out, out_m, program.provenance(program.config(), inputs));
   });
 }

@@ -21,9 +21,9 @@ int main(int argc, char** argv) {
   std::string dataset, arch, from, out, mode = "baseline";
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Model artifact to write")->required();
-  auto* a = program.app().add_option("--arch", arch, "Architecture to build (lenet5, resnet8, ...)");
+  auto* a = program.app().add_option("--arch", arch, "Architecture to build: " + models::architectures().listed());
   program.app().add_option("--from", from, "Checkpoint to start from")->check(CLI::ExistingFile)->excludes(a);
-  program.app().add_option("--mode", mode, "Mode of every approximate layer: baseline, quant, noise, approx")->capture_default_str();
+  program.app().add_option("--mode", mode, "Mode of every approximate layer: " + nn::modes().listed())->capture_default_str();
   return program.run(argc, argv, [&] {
     if (arch.empty() == from.empty()) throw UsageError("give exactly one of --arch and --from");
     torch::manual_seed(program.seed());

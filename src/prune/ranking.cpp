@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "inspect/inspect.h"
+#include "io/views.h"
 #include "io/h5.h"
 
 namespace axnn::prune {
@@ -69,7 +69,7 @@ RankingRecord read_ranking(const std::string& path) {
 }
 
 void register_ranking_view() {
-  inspect::register_view(kRankingKind, [](H5::H5File& file, json& d) {
+  register_view(kRankingKind, [](H5::H5File& file, json& d) {
     const RankingRecord r = read_ranking(file.getFileName());
     json rows = json::array();
     for (size_t i = 0; i < r.ranking.layers.size(); ++i)

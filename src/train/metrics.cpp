@@ -22,7 +22,7 @@ const KindFields& metrics_fields() {
        attr("top5", FieldType::Float, "top-5 accuracy (more than 10 classes)").min(0).max(100).unit("percent").optional(),
        attr("samples", FieldType::Int, "images evaluated").min(1),
        attr("classes", FieldType::Json, "class names").json("array"),
-       dataset("per_class", FieldType::Float64, {-1}, "top-1 accuracy per class").min(0).max(100).unit("percent")}};
+       dataset("per_class", FieldType::Float64, {-1}, "top-1 accuracy per class (names in /classes)").min(0).max(100).unit("percent")}};
   return fields;
 }
 
@@ -36,7 +36,7 @@ void write_metrics(const std::string& path, const Metrics& m, const std::vector<
   if (classes.size() > 10) h5::write_attr(root, "top5", m.top5);
   h5::write_attr(root, "samples", m.samples);
   h5::write_json_attr(root, "classes", classes);
-  h5::write_dataset(root, "per_class", m.per_class, {m.per_class.size()}, {"top-1 accuracy per class (names in /classes)", "percent"});
+  h5::write_dataset(root, "per_class", m.per_class, {m.per_class.size()});
   w.commit();
 }
 

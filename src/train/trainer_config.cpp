@@ -1,5 +1,7 @@
 #include "train/trainer_config.h"
 
+#include "nn/modes.h"
+
 namespace axnn::train {
 
 using nlohmann::json;
@@ -13,8 +15,7 @@ const config::Spec& trainer_spec() {
        {"augment", boolean("Random crop (4-pixel padding) and horizontal flip, as for CIFAR").def(false)},
        {"calibration_epochs", integer("Quantization-aware training: the first N epochs only calibrate the activation "
                                       "observers (float products), then fake quantization is switched on").def(0).min(0).max(100000)},
-       {"gradient", string("Backward of layers in approx mode (retrain): ste, straight through the exact product; table, "
-                           "the multiplier table's own differences (d lut / d a, d lut / d w)").one_of({"ste", "table"}).def("ste")},
+       {"gradient", nn::gradients().spec("Backward of layers in approx mode (retrain): " + nn::gradients().explained()).def("ste")},
        {"validate_every", integer("Validate every N epochs").def(1).min(1).max(100000)},
        {"keep_best", boolean("End with the weights of the best validation epoch (by the early-stopping monitor, else "
                              "validation accuracy); false: the last epoch's").def(true)},

@@ -4,7 +4,10 @@
 
 #include <fstream>
 
+#include "config/choice.h"
 #include "core/error.h"
+#include "models/architectures.h"
+#include "nn/modes.h"
 #include "../test_util.h"
 
 namespace axnn::config {
@@ -135,6 +138,38 @@ TEST(Config, JsonSchemaCarriesDescriptionsDefaultsAndClosedObjects) {
   EXPECT_EQ(trainer["additionalProperties"], false);
   EXPECT_EQ(s["properties"]["steps"]["items"]["properties"]["kind"]["enum"], json::array({"baseline", "quant"}));
   EXPECT_EQ(s["properties"]["sweep"]["additionalProperties"]["type"], "array");
+}
+
+// One list per named choice: the parser, the message, the schema's enum and the help text agree.
+TEST(Choice, ParsesNamesAndTheSchemaAndMessagesListTheSame) {
+  enum class Fruit { Apple, Pear, Plum };
+  const Choice<Fruit> fruits("fruit", {{"apple", Fruit::Apple, "red"}, {"pear", Fruit::Pear, "green"},
+                                       {"plum", Fruit::Plum, "blue"}});
+  EXPECT_EQ(fruits.parse("pear"), Fruit::Pear);
+  EXPECT_EQ(fruits.name_of(Fruit::Plum), "plum");
+  EXPECT_EQ(fruits.listed(), "apple, pear or plum");
+  EXPECT_EQ(fruits.explained(), "apple: red; pear: green; plum: blue");
+  try {
+    fruits.parse("kiwi", "steps[1].fruit");
+    FAIL() << "kiwi parsed";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "steps[1].fruit: unknown fruit 'kiwi' (expected apple, pear or plum)");
+  }
+  EXPECT_THROW(fruits.parse<UsageError>("kiwi"), UsageError);
+  const nlohmann::json schema = to_json_schema(object("x", {{"fruit", fruits.spec("a fruit").def("apple")}}), "x");
+  EXPECT_EQ(schema["properties"]["fruit"]["enum"], nlohmann::json({"apple", "pear", "plum"}));
+  EXPECT_THROW(resolve(object("x", {{"fruit", fruits.spec("a fruit")}}), {{"fruit", "kiwi"}}, "c.yaml"), ConfigError);
+}
+
+// The registries of the zoo and of the layer modes hold every name once.
+TEST(Choice, ZooAndModeRegistries) {
+  EXPECT_EQ(models::architectures().names(),
+            (std::vector<std::string>{"lenet5", "resnet8", "resnet14", "resnet20", "resnet32", "vgg11", "vgg16",
+                                      "mobilenetv2", "alexnet"}));
+  EXPECT_EQ(models::architectures().parse("resnet20"), models::Architecture::ResNet20);
+  for (const auto& o : nn::modes().options()) EXPECT_EQ(nn::parse_mode(o.name), o.value);
+  EXPECT_EQ(nn::mode_name(nn::Mode::Approx), "approx");
+  EXPECT_THROW(nn::parse_gradient("finite"), UsageError);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ const KindFields& toy_fields() {
                              attr("items/*/weight", FieldType::Float, "a weight").min(0),
                              attr("meta", FieldType::Json, "a mapping").json("object"),
                              dataset("items/*/table", FieldType::Int32, {2, 3}, "a table").min(-5).max(5),
-                             dataset("extra", FieldType::Float32, {-1}, "optional values").optional()}};
+                             dataset("extra", FieldType::Float32, {-1}, "optional values").unit("mW").optional()}};
   return k;
 }
 
@@ -51,6 +51,24 @@ std::string error_of(const std::string& path) {
     return e.what();
   }
   return "";
+}
+
+// The text stored with a dataset is the declaration's, whatever the writer passed (one spelling).
+TEST(Fields, StoredDescriptionsAndUnitsComeFromTheDeclaration) {
+  test::TempDir dir;
+  write_toy(dir.file("d.h5"), [](H5::Group& root) {
+    h5::write_dataset(root, "extra", std::vector<float>{1, 2}, {2}, {"a writer's own words", "W"});
+    h5::write_dataset(root, "items/a/table2", std::vector<int32_t>{1}, {1}, {"undeclared", "s"});
+  });
+  H5::H5File f(dir.file("d.h5"), H5F_ACC_RDONLY);
+  EXPECT_EQ(h5::read_string_attr(f.openDataSet("extra"), "description"), "optional values");
+  EXPECT_EQ(h5::read_string_attr(f.openDataSet("extra"), "unit"), "mW");
+  for (const char* item : {"items/a/table", "items/b/table"}) {
+    EXPECT_EQ(h5::read_string_attr(f.openDataSet(item), "description"), "a table") << item;
+    EXPECT_FALSE(f.openDataSet(item).attrExists("unit")) << item;
+  }
+  // Not declared (the check lets extra datasets be): left as written.
+  EXPECT_EQ(h5::read_string_attr(f.openDataSet("items/a/table2"), "description"), "undeclared");
 }
 
 TEST(Fields, AConformingFileOpens) {

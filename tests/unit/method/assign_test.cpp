@@ -170,16 +170,49 @@ TEST(Assign, ProblemFromMatchingAndSensitivity) {
   ls.output_trace = 0.4;
   ls.output_scale = 0.1;
   s.layers = {ls};
-  const AssignProblem h = make_problem(m, "hessian", &s);
+  const AssignProblem h = make_problem(m, Criterion::Hessian, &s);
   EXPECT_DOUBLE_EQ(h.cost[0][1], 0.5 * 0.4 * 0.5 * 0.5);  // 0.5 * Tr(H_y) * (5 * 0.1)^2
   EXPECT_DOUBLE_EQ(h.energy[0][1], 0.25);
-  const AssignProblem g = make_problem(m, "sigma", nullptr);
+  const AssignProblem g = make_problem(m, Criterion::Sigma, nullptr);
   EXPECT_DOUBLE_EQ(g.cost[0][1], 0.25);  // (5 / 10)^2
   const Matching out = apply(m, solve(h, Objective::MinCost, 0.5), "budget");
   EXPECT_EQ(out.layers[0].chosen, 1);
   EXPECT_DOUBLE_EQ(out.relative_energy, 0.25);
   s.layers[0].name = "other";
-  EXPECT_THROW(make_problem(m, "hessian", &s), InputError);
+  EXPECT_THROW(make_problem(m, Criterion::Hessian, &s), InputError);
+}
+
+// The record axnn-assign and axnn-search store, and the registries behind its names.
+TEST(Assign, TheAssignmentRecordIsHeldToItsDeclaration) {
+  AssignmentRecord r{Criterion::Sigma, Objective::MinEnergy, 0.02, 0.01, "exact", 7, nullptr};
+  const nlohmann::json j = r.to_json();
+  EXPECT_EQ(j["criterion"], "sigma");
+  EXPECT_EQ(j["objective"], "energy");
+  EXPECT_FALSE(j.contains("search"));
+  const AssignmentRecord back = AssignmentRecord::from_json(j);
+  EXPECT_EQ(back.criterion, Criterion::Sigma);
+  EXPECT_EQ(back.objective, Objective::MinEnergy);
+  EXPECT_EQ(back.front_size, 7u);
+  auto error_of = [](nlohmann::json bad) {
+    try {
+      AssignmentRecord::from_json(bad);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  nlohmann::json missing = j;
+  missing.erase("budget");
+  EXPECT_NE(error_of(missing).find("budget"), std::string::npos) << error_of(missing);
+  nlohmann::json unknown = j;
+  unknown["criterion"] = "guess";
+  EXPECT_NE(error_of(unknown).find("guess"), std::string::npos) << error_of(unknown);
+  nlohmann::json extra = j;
+  extra["note"] = 1;
+  EXPECT_NE(error_of(extra).find("note"), std::string::npos) << error_of(extra);
+  EXPECT_EQ(criteria().names(), (std::vector<std::string>{"hessian", "sigma"}));
+  EXPECT_EQ(objectives().parse("loss"), Objective::MinCost);
+  EXPECT_THROW(criteria().parse<UsageError>("guess"), UsageError);
 }
 
 }  // namespace
