@@ -39,13 +39,17 @@ void Program::add_seed_option(uint64_t default_seed) {
 }
 
 void Program::add_config_option(const config::Spec& spec) {
-  spec_ = &spec;
+  add_config_option([&spec]() -> const config::Spec& { return spec; });
+}
+
+void Program::add_config_option(std::function<const config::Spec&()> spec_after_parsing) {
+  spec_ = std::move(spec_after_parsing);
   auto* g = app_.add_option_group("Config", "The step's settings; every key and its default: axnn-schema, workflows/schemas/");
   g->add_option("-c,--config", config_path_, "Step config (YAML)")->check(CLI::ExistingFile);
   g->add_option("--set", config_sets_, "Override one key: --set optimizer.lr=0.01 (repeatable; the value is YAML)");
 }
 
-void Program::resolve_config() { config_ = config::load_config(*spec_, config_path_, config_sets_); }
+void Program::resolve_config() { config_ = config::load_config(spec_(), config_path_, config_sets_); }
 
 Provenance Program::provenance(nlohmann::json config, std::vector<InputRef> inputs) const {
   Provenance p;

@@ -28,6 +28,8 @@ class Program {
   // The step config: -c/--config FILE (YAML) and repeatable --set KEY=VALUE (dotted key, YAML value),
   // resolved against `spec` after parsing (defaults filled, errors name the key). Read with config().
   void add_config_option(const config::Spec& spec);
+  // The same, with the spec chosen after parsing (axnn-train: by --mode).
+  void add_config_option(std::function<const config::Spec&()> spec_after_parsing);
   const nlohmann::json& config() const { return config_; }
 
   // Called after parsing, before the body (the torch layer uses this for --device).
@@ -60,7 +62,7 @@ class Program {
   std::vector<std::function<void()>> start_hooks_;
   std::vector<std::function<void(int)>> exit_hooks_;
   int run_body(const std::function<void()>& body);
-  const config::Spec* spec_ = nullptr;
+  std::function<const config::Spec&()> spec_;
   std::string config_path_;
   std::vector<std::string> config_sets_;
   nlohmann::json config_;

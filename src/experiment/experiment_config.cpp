@@ -43,7 +43,7 @@ const config::Spec& experiment_spec() {
                                               "or layer names; the others stay exact",
                                               string("alias or layer name"))
                                          .def(nlohmann::json::array({"all"}))},
-                         {"config", map_of("The step program's settings (baseline, quantize, retrain: trainer schema; "
+                         {"config", map_of("The step program's settings (baseline: the trainer schema; quantize, retrain, "
                                            "noise, sample, match, sensitivity, assign, search, rank, prune: the schema of that name)",
                                            any_value("setting"))},
                          {"threads", integer("Threads for the step's job, per task (the SLURM profile asks "

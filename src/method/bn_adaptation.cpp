@@ -22,14 +22,6 @@ std::vector<std::pair<std::string, nn::BatchNorm2dImpl*>> batchnorm_layers(model
 
 }  // namespace
 
-BnAdaptationOptions BnAdaptationOptions::from_config(const nlohmann::json& block, uint64_t seed) {
-  BnAdaptationOptions o;
-  o.images = block["images"];
-  o.batch_size = block["batch_size"];
-  o.seed = seed;
-  return o;
-}
-
 int64_t count_batchnorm(models::Model& model) { return static_cast<int64_t>(batchnorm_layers(model).size()); }
 
 BnAdaptationResult adapt_batchnorm(models::Model& model, const data::Dataset& d, const std::string& dataset_path,
@@ -77,10 +69,10 @@ BnAdaptationResult adapt_batchnorm(models::Model& model, const data::Dataset& d,
   return r;
 }
 
-nlohmann::json adapt_deployed(models::Checkpoint& c, const nlohmann::json& block, const std::string& dataset_path,
-                              uint64_t seed, const torch::Device& device) {
+nlohmann::json adapt_deployed(models::Checkpoint& c, const BnAdaptationOptions& o, const std::string& dataset_path,
+                              const torch::Device& device) {
   models::Model& model = *c.model;
-  const BnAdaptationOptions o = BnAdaptationOptions::from_config(block, seed);
+  const uint64_t seed = o.seed;
   const int64_t layers = count_batchnorm(model);
   nlohmann::json record = {{"images", o.images}, {"layers", 0}, {"batch_size", o.batch_size}, {"seed", seed}};
   if (o.images == 0) return record;

@@ -13,17 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
+#include "method/step_configs.h"
 #include "models/checkpoint.h"
 
 namespace axnn::method {
-
-struct BnAdaptationOptions {
-  int64_t images = 1000;  // drawn from the train split without replacement; 0: off
-  int64_t batch_size = 128;
-  uint64_t seed = 0;
-  // From a resolved bn_adaptation_spec() block (method/step_configs.h).
-  static BnAdaptationOptions from_config(const nlohmann::json& block, uint64_t seed);
-};
 
 struct BnAdaptationResult {
   int64_t layers = 0;  // BatchNorm layers adapted (0: the model has none; nothing changed)
@@ -46,7 +39,7 @@ BnAdaptationResult adapt_batchnorm(models::Model& model, const data::Dataset& d,
 // nothing (a model without BatchNorm gets a warning when images > 0); otherwise it needs the dataset
 // (UsageError naming -d and bn_adaptation.images without one) and also measures the test split's
 // accuracy before and after, so the gain is on record. Returns the record the artifact keeps.
-nlohmann::json adapt_deployed(models::Checkpoint& c, const nlohmann::json& block, const std::string& dataset_path,
-                              uint64_t seed, const torch::Device& device);
+nlohmann::json adapt_deployed(models::Checkpoint& c, const BnAdaptationOptions& options, const std::string& dataset_path,
+                              const torch::Device& device);
 
 }  // namespace axnn::method

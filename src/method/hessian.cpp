@@ -57,12 +57,12 @@ const torch::Tensor& weight_of(nn::ApproxLayer& layer) {
 
 }  // namespace
 
-Sensitivity hessian_sensitivity(models::Checkpoint& c, const data::Dataset& d, const nlohmann::json& cfg, uint64_t seed,
+Sensitivity hessian_sensitivity(models::Checkpoint& c, const data::Dataset& d, const SensitivitySettings& cfg, uint64_t seed,
                                 const torch::Device& device) {
-  const data::Split images = data::seeded_subset(d.train, cfg["samples"].get<int64_t>(), seed);
+  const data::Split images = data::seeded_subset(d.train, cfg.samples, seed);
   if (images.n == 0) throw InputError("the training split has no images");
   train::LoaderOptions lo;
-  lo.batch_size = cfg["batch_size"];
+  lo.batch_size = cfg.batch_size;
   lo.shuffle = false;
   train::BatchLoader loader(images, d.mean, d.std, lo);
   std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
@@ -81,7 +81,7 @@ Sensitivity hessian_sensitivity(models::Checkpoint& c, const data::Dataset& d, c
   }
   const size_t n_layers = layers.size();
   const auto total = static_cast<double>(images.n);
-  Progress progress("hessian", cfg["max_iterations"].get<int64_t>());
+  Progress progress("hessian", cfg.max_iterations);
   // One sample: per batch, the gradient of the batch's share of the mean loss with create_graph, then
   // the gradient of g.v (Hessian-vector products for the weights and the outputs at once).
   HutchinsonSample sample = [&](torch::Generator& rng) {
@@ -107,9 +107,9 @@ Sensitivity hessian_sensitivity(models::Checkpoint& c, const data::Dataset& d, c
     return out;
   };
   HutchinsonOptions ho;
-  ho.max_iterations = cfg["max_iterations"];
-  ho.min_iterations = cfg["min_iterations"];
-  ho.tolerance = cfg["tolerance"];
+  ho.max_iterations = cfg.max_iterations;
+  ho.min_iterations = cfg.min_iterations;
+  ho.tolerance = cfg.tolerance;
   ho.seed = seed;
   const HutchinsonResult r = hutchinson(sample, ho);
   progress.finish(r.converged ? "converged" : "iteration cap");

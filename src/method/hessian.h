@@ -10,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "method/sensitivity.h"
+#include "method/step_configs.h"
 #include "models/checkpoint.h"
 
 namespace axnn::method {
@@ -41,7 +42,7 @@ torch::Tensor rademacher(const torch::Tensor& like, torch::Generator& rng);
 // the training split: the weight-Hessian trace and the output-Hessian trace of the mean
 // cross-entropy over those images (the output trace is the mean over images of each image's trace,
 // so an independent error of std s on every output element raises the loss by about 0.5 * s^2 * trace).
-Sensitivity hessian_sensitivity(models::Checkpoint& c, const data::Dataset& d, const nlohmann::json& cfg,
+Sensitivity hessian_sensitivity(models::Checkpoint& c, const data::Dataset& d, const SensitivitySettings& settings,
                                 uint64_t seed, const torch::Device& device);
 
 }  // namespace axnn::method

@@ -80,6 +80,14 @@ nlohmann::json compare_estimators(std::vector<LayerMatch> layers, const std::vec
 
 }  // namespace
 
+MatchOptions MatchOptions::from(const nlohmann::json& c, uint64_t seed) {
+  MatchOptions o;
+  o.populations = c.at("populations");
+  o.estimator = c.at("estimator");
+  o.seed = seed;
+  return o;
+}
+
 Matching match(const Refs& refs, const mult::Library& library, const MatchOptions& options) {
   const mult::Multiplier& exact = library.exact();  // throws when the library has none
   const int exact_index = static_cast<int>(&exact - library.multipliers.data());

@@ -60,6 +60,8 @@ struct MatchOptions {
   int populations = 512;
   uint64_t seed = 0;
   std::string estimator = "sampled";  // one of estimators()
+  // From a config resolved against match_spec() (method/step_configs.h).
+  static MatchOptions from(const nlohmann::json& resolved, uint64_t seed);
 };
 
 // Index of the lowest-power candidate whose predicted std <= max_std (ties: the smaller predicted

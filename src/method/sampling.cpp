@@ -56,10 +56,10 @@ struct LayerSampler {
 
 }  // namespace
 
-Refs sample_refs(models::Checkpoint& c, const data::Dataset& d, const nlohmann::json& cfg, uint64_t seed) {
-  const data::Split& source = train::split(d, cfg["split"]);
-  if (source.n == 0) throw InputError(fmt::format("the {} split has no images to sample", cfg["split"].get<std::string>()));
-  const data::Split images = data::seeded_subset(source, cfg["images"].get<int64_t>(), seed);
+Refs sample_refs(models::Checkpoint& c, const data::Dataset& d, const SampleSettings& cfg, uint64_t seed) {
+  const data::Split& source = train::split(d, cfg.split);
+  if (source.n == 0) throw InputError(fmt::format("the {} split has no images to sample", cfg.split));
+  const data::Split images = data::seeded_subset(source, cfg.images, seed);
 
   auto layers = nn::approx_layers(*c.model);
   std::vector<LayerSampler> samplers(layers.size());
@@ -78,11 +78,11 @@ Refs sample_refs(models::Checkpoint& c, const data::Dataset& d, const nlohmann::
       samplers[i].refs.kind = "linear";
       samplers[i].refs.out_channels = dynamic_cast<nn::ApproxLinearImpl&>(*layer).options.out_features();
     }
-    samplers[i].capacity = cfg["max_rows"];
+    samplers[i].capacity = cfg.max_rows;
     samplers[i].rng.seed(seed + 1 + i);
   }
   train::LoaderOptions o;
-  o.batch_size = cfg["batch_size"];
+  o.batch_size = cfg.batch_size;
   o.shuffle = false;
   train::BatchLoader loader(images, d.mean, d.std, o);
   torch::NoGradGuard no_grad;

@@ -6,12 +6,13 @@
 
 #include "data/dataset.h"
 #include "method/refs.h"
+#include "method/step_configs.h"
 #include "models/checkpoint.h"
 
 namespace axnn::method {
 
 // `cfg` is a resolved sample_spec() config. Rows are subsampled uniformly (reservoir sampling,
 // seeded) to at most cfg.max_rows per layer, so memory stays bounded for any number of images.
-Refs sample_refs(models::Checkpoint& c, const data::Dataset& d, const nlohmann::json& cfg, uint64_t seed);
+Refs sample_refs(models::Checkpoint& c, const data::Dataset& d, const SampleSettings& settings, uint64_t seed);
 
 }  // namespace axnn::method

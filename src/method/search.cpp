@@ -86,7 +86,7 @@ nlohmann::json search_record(const SearchResult& r, const Matching& matching, co
           {"selected", r.selected}};
 }
 
-SearchOptions SearchOptions::from_config(const nlohmann::json& cfg, uint64_t seed) {
+SearchOptions SearchOptions::from(const nlohmann::json& cfg, uint64_t seed) {
   SearchOptions o;
   o.criterion = criteria().parse(cfg.at("criterion"), "criterion");
   o.budget = cfg.at("budget");
@@ -94,7 +94,7 @@ SearchOptions SearchOptions::from_config(const nlohmann::json& cfg, uint64_t see
   o.spread = cfg.at("candidates_from") == "front";
   o.select_by_accuracy = cfg.at("select_by") == "val_accuracy";
   o.bias_compensation = cfg.at("bias_compensation");
-  o.bn_adaptation = BnAdaptationOptions::from_config(cfg.at("bn_adaptation"), seed);
+  o.bn_adaptation = BnAdaptationOptions::from(cfg.at("bn_adaptation"), seed);
   o.batch_size = cfg.at("batch_size");
   return o;
 }

@@ -27,7 +27,7 @@ struct SearchOptions {
   BnAdaptationOptions bn_adaptation;  // applied to every candidate (not the reference) before its val pass
   int64_t batch_size = 256;
   // From a config resolved against search_spec(); `seed` drives the BatchNorm adaptation's images.
-  static SearchOptions from_config(const nlohmann::json& resolved, uint64_t seed);
+  static SearchOptions from(const nlohmann::json& resolved, uint64_t seed);
 };
 
 struct Evaluated {

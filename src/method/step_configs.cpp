@@ -118,4 +118,37 @@ const Spec& search_spec() {
   return spec;
 }
 
+NoiseSettings NoiseSettings::from(const nlohmann::json& c) {
+  NoiseSettings s;
+  s.trainer = train::TrainerSettings::from(c);
+  s.lambda = c.at("lambda"), s.sigma_init = c.at("sigma_init"), s.sigma_max = c.at("sigma_max");
+  return s;
+}
+
+SampleSettings SampleSettings::from(const nlohmann::json& c) {
+  SampleSettings s;
+  s.split = c.at("split"), s.images = c.at("images"), s.batch_size = c.at("batch_size"), s.max_rows = c.at("max_rows");
+  return s;
+}
+
+BnAdaptationOptions BnAdaptationOptions::from(const nlohmann::json& block, uint64_t seed) {
+  BnAdaptationOptions o;
+  o.images = block.at("images");
+  o.batch_size = block.at("batch_size");
+  o.seed = seed;
+  return o;
+}
+
+DeploySettings DeploySettings::from(const nlohmann::json& c, uint64_t seed) {
+  return {c.at("bias_compensation").get<bool>(), BnAdaptationOptions::from(c.at("bn_adaptation"), seed)};
+}
+
+SensitivitySettings SensitivitySettings::from(const nlohmann::json& c) {
+  SensitivitySettings s;
+  s.samples = c.at("samples"), s.batch_size = c.at("batch_size");
+  s.max_iterations = c.at("max_iterations"), s.min_iterations = c.at("min_iterations");
+  s.tolerance = c.at("tolerance");
+  return s;
+}
+
 }  // namespace axnn::method

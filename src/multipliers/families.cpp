@@ -219,6 +219,10 @@ const config::Spec& library_spec() {
   return spec;
 }
 
+Library library_from_config(const nlohmann::json& resolved, const std::string& source) {
+  return build_library(resolved.at("name"), members_from_config(resolved, source));
+}
+
 std::vector<FamilyMember> members_from_config(const nlohmann::json& resolved, const std::string& source) {
   std::vector<FamilyMember> out;
   for (size_t i = 0; i < resolved["multipliers"].size(); ++i) {

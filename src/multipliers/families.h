@@ -34,6 +34,8 @@ Library build_library(const std::string& name, const std::vector<FamilyMember>& 
 // Config of `axnn-mult build` (workflows/schemas/library.schema.json is generated from it).
 const config::Spec& library_spec();
 std::vector<FamilyMember> members_from_config(const nlohmann::json& resolved, const std::string& source);
+// The library a resolved library_spec() config describes: its name and members.
+Library library_from_config(const nlohmann::json& resolved, const std::string& source);
 
 // The relative power proxy of a member (exact = 1.0).
 double member_power(const FamilyMember& member);

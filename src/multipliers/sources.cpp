@@ -55,7 +55,7 @@ Library builtin_source(const std::string& value, const std::string& where, json&
   require_path(value, where, false);
   json cfg = config::resolve(library_spec(), config::load_yaml_file(value), value);
   record["hash"] = sha256_file(value);
-  return build_library(cfg["name"], members_from_config(cfg, value));
+  return library_from_config(cfg, value);
 }
 
 Library evoapprox_source(const json& s, const std::string& where, json& record) {

@@ -33,20 +33,20 @@ int main(int argc, char** argv) {
   program.app().add_option("-o,--output", out, "Model artifact to write")->required();
   return program.run(argc, argv, [&] {
     torch::manual_seed(program.seed());
-    const nlohmann::json& cfg = program.config();
+    const auto o = method::DeploySettings::from(program.config(), program.seed());
     const InputRef model_ref = input_ref(model), matching_ref = input_ref(matching_path), library_ref = input_ref(library_path);
     models::Checkpoint c = models::load_checkpoint(model);
     const method::Matching m = method::read_matching(matching_path);
-    const bool compensate = cfg["bias_compensation"];
+    const bool compensate = o.bias_compensation;
     method::deploy(c, model_ref.hash, m, mult::read_library(library_path), library_ref.hash, compensate);
     spdlog::info("deployed {} tables{}, relative energy {:.4f}", m.layers.size(),
                  compensate ? " with bias compensation" : "", m.relative_energy);
     const nlohmann::json adaptation =
-        method::adapt_deployed(c, cfg["bn_adaptation"], dataset, program.seed(), torch::Device(selected_device()));
+        method::adapt_deployed(c, o.bn_adaptation, dataset, torch::Device(selected_device()));
     std::vector<InputRef> inputs = {model_ref, matching_ref, library_ref};
     if (adaptation["layers"].get<int64_t>() > 0) inputs.push_back(input_ref(dataset));
     nlohmann::json config = {{"relative_energy", m.relative_energy}, {"bias_compensation", compensate},
-                             {"bn_adaptation", adaptation}, {"settings", cfg}};
+                             {"bn_adaptation", adaptation}, {"settings", program.config()}};
     if (parallel::is_root()) models::save_checkpoint(out, c, program.provenance(config, inputs));
   });
 }

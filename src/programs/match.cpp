@@ -25,10 +25,7 @@ int main(int argc, char** argv) {
     const method::Refs refs = method::read_refs(refs_path);
     const mult::Library library = mult::read_library(library_path);
     const InputRef library_ref = input_ref(library_path);
-    method::MatchOptions o;
-    o.populations = program.config()["populations"];
-    o.seed = program.seed();
-    o.estimator = program.config()["estimator"];
+    const auto o = method::MatchOptions::from(program.config(), program.seed());
     method::Matching m = method::match(refs, library, o);
     m.library_hash = library_ref.hash;
     for (const auto& l : m.layers) {

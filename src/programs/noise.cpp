@@ -27,17 +27,17 @@ int main(int argc, char** argv) {
                            "the others get sigma 0 and stay exact")->capture_default_str()->delimiter(',');
   return program.run(argc, argv, [&] {
     torch::manual_seed(program.seed());
-    const nlohmann::json& cfg = program.config();
+    const auto o = method::NoiseSettings::from(program.config());
     data::Dataset d = data::read_dataset(dataset);
     models::Checkpoint c = models::load_checkpoint(from);
     train::check_fits(c, d, dataset);
     const std::vector<std::string> selected = method::select_layers(*c.model, modules);
-    method::start_noise(c, cfg["sigma_init"], selected);
+    method::start_noise(c, o.sigma_init, selected);
     c.model->to(torch::Device(selected_device()));
-    train::ExtraLoss extra = method::noise_term(c, cfg["lambda"], cfg["sigma_max"]);
-    train::TrainResult r = train::train_and_test(c, d, cfg, program.seed(), torch::Device(selected_device()), extra);
+    train::ExtraLoss extra = method::noise_term(c, o.lambda, o.sigma_max);
+    train::TrainResult r = train::train_and_test(c, d, o.trainer, program.seed(), torch::Device(selected_device()), extra);
     c.history = r.history;
-    nlohmann::json config = {{"noise", cfg}, {"modules", modules}, {"layers", selected}, {"test_accuracy", r.test.accuracy}};
+    nlohmann::json config = {{"noise", program.config()}, {"modules", modules}, {"layers", selected}, {"test_accuracy", r.test.accuracy}};
     if (parallel::is_root()) models::save_checkpoint(out, c, program.provenance(config, {input_ref(dataset), input_ref(from)}));
   });
 }

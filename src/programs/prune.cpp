@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   program.app().add_option("-r,--ranking", ranking, "Ranking artifact (axnn-rank) learned on this model")->required()->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Model artifact to write")->required();
   return program.run(argc, argv, [&] {
-    const double target = program.config().at("target");
+    const double target = prune::PruneSettings::from(program.config()).target;
     models::Checkpoint c = models::load_checkpoint(from);
     prune::check_prunable(c, from);
     const prune::RankingRecord r = prune::read_ranking(ranking);

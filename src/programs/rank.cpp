@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   program.app().add_option("-o,--output", out, "Ranking artifact to write")->required();
   return program.run(argc, argv, [&] {
     torch::manual_seed(program.seed());
-    const prune::RankSettings s = prune::RankSettings::from_json(program.config());
+    const prune::RankSettings s = prune::RankSettings::from(program.config());
     data::Dataset d = data::read_dataset(dataset);
     models::Checkpoint c = models::load_checkpoint(from);
     train::check_fits(c, d, dataset);

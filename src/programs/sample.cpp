@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     models::Checkpoint c = models::load_checkpoint(model);
     train::check_fits(c, d, dataset);
     const InputRef model_ref = input_ref(model);
-    method::Refs refs = method::sample_refs(c, d, program.config(), program.seed());
+    method::Refs refs = method::sample_refs(c, d, method::SampleSettings::from(program.config()), program.seed());
     refs.model_hash = model_ref.hash;
     method::write_refs(out, refs, program.provenance(program.config(), {input_ref(dataset), model_ref}));
   });

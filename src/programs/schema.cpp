@@ -28,7 +28,8 @@ using namespace axnn;
 std::vector<std::pair<std::string, const config::Spec*>> all_specs() {
   return {{"experiment", &experiment_spec()},
           {"library", &mult::library_spec()},    {"library-sources", &mult::library_sources_spec()},
-          {"trainer", &train::trainer_spec()}, {"table-sidecar", &mult::sidecar_spec()},
+          {"trainer", &train::trainer_spec()},  {"quantize", &train::quantize_spec()},
+          {"retrain", &train::retrain_spec()}, {"table-sidecar", &mult::sidecar_spec()},
           {"noise", &method::noise_spec()},   {"sample", &method::sample_spec()},
           {"match", &method::match_spec()},   {"sensitivity", &method::sensitivity_spec()},
           {"assign", &method::assign_spec()},   {"deploy", &method::deploy_spec()},

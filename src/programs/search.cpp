@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact (its val split is used)")->required()->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Matching artifact to write")->required();
   return program.run(argc, argv, [&] {
-    const auto o = method::SearchOptions::from_config(program.config(), program.seed());
+    const auto o = method::SearchOptions::from(program.config(), program.seed());
     const std::string criterion = method::criteria().name_of(o.criterion);
     const InputRef matching_ref = input_ref(matching_path), model_ref = input_ref(model), library_ref = input_ref(library_path),
                    dataset_ref = input_ref(dataset);

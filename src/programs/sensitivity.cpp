@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     models::Checkpoint c = models::load_checkpoint(model);
     train::check_fits(c, d, dataset);
     const InputRef model_ref = input_ref(model);
-    method::Sensitivity s = method::hessian_sensitivity(c, d, program.config(), program.seed(), torch::Device(selected_device()));
+    method::Sensitivity s = method::hessian_sensitivity(c, d, method::SensitivitySettings::from(program.config()), program.seed(), torch::Device(selected_device()));
     s.model_hash = model_ref.hash;
     for (const auto& l : s.layers)
       spdlog::info("{}: Tr(H_w) {:.4g} ± {:.2g}, Tr(H_y) {:.4g} ± {:.2g}", l.name, l.weight_trace, l.weight_trace_se,

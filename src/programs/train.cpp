@@ -12,13 +12,16 @@ int main(int argc, char** argv) {
   cli::Program program("axnn-train",
                        "Train a model: from scratch (--arch, baseline FP32) or from a checkpoint (--from), with every "
                        "approximate layer in --mode (quant for quantization-aware training). Settings come from a "
-                       "YAML config (schema: workflows/schemas/trainer.schema.json). Writes a model artifact with "
+                       "YAML config (schema: workflows/schemas/trainer.schema.json; quantize.schema.json with --mode "
+                       "quant, which adds calibration_epochs). Writes a model artifact with "
                        "the per-epoch metrics; the best validation epoch's weights are kept.");
   program.add_seed_option();
-  program.add_config_option(train::trainer_spec());
+  std::string dataset, arch, from, out, mode = "baseline";
+  program.add_config_option([&]() -> const config::Spec& {
+    return mode == "quant" ? train::quantize_spec() : train::trainer_spec();
+  });
   add_device_option(program);
   parallel::add_parallel_option(program);
-  std::string dataset, arch, from, out, mode = "baseline";
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("-o,--output", out, "Model artifact to write")->required();
   auto* a = program.app().add_option("--arch", arch, "Architecture to build: " + models::architectures().listed());
@@ -43,7 +46,7 @@ int main(int argc, char** argv) {
     }
     train::check_fits(c, d, dataset);
     for (auto& [name, layer] : nn::approx_layers(*c.model)) layer->set_mode(nn::parse_mode(mode));
-    train::TrainResult r = train::train_and_test(c, d, cfg, program.seed(), torch::Device(selected_device()));
+    train::TrainResult r = train::train_and_test(c, d, train::TrainerSettings::from(cfg), program.seed(), torch::Device(selected_device()));
     c.history = r.history;
     nlohmann::json config = {{"trainer", cfg}, {"mode", mode}, {"arch", c.arch}, {"test_accuracy", r.test.accuracy}};
     if (parallel::is_root()) models::save_checkpoint(out, c, program.provenance(config, inputs));

@@ -14,7 +14,7 @@
 
 namespace axnn::prune {
 
-RankSettings RankSettings::from_json(const nlohmann::json& j) {
+RankSettings RankSettings::from(const nlohmann::json& j) {
   RankSettings s;
   s.target = j.at("target");
   s.population = j.at("population");

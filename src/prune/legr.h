@@ -20,7 +20,7 @@ struct RankSettings {
   int64_t steps = 20, batch_size = 64;
   double lr = 0.005;
   int64_t val_images = 1000;
-  static RankSettings from_json(const nlohmann::json& config);
+  static RankSettings from(const nlohmann::json& config);
 };
 
 // Learns the ranking of `c` (not changed). The first candidate is the plain norm ranking (alpha 1,

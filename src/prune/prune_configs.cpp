@@ -52,4 +52,6 @@ const Spec& prune_spec() {
   return spec;
 }
 
+PruneSettings PruneSettings::from(const nlohmann::json& c) { return {c.at("target").get<double>()}; }
+
 }  // namespace axnn::prune

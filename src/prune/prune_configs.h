@@ -11,4 +11,10 @@ const config::Spec& rank_spec();
 // axnn-prune: the MAC target.
 const config::Spec& prune_spec();
 
+// axnn-prune's settings, parsed once (axnn-rank's are RankSettings, prune/legr.h).
+struct PruneSettings {
+  double target = 0.5;  // fraction of the model's multiply-accumulates to keep, in (0, 1]
+  static PruneSettings from(const nlohmann::json& resolved);
+};
+
 }  // namespace axnn::prune

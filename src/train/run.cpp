@@ -32,12 +32,12 @@ Metrics evaluate_split(models::Model& model, const data::Dataset& d, const data:
   return evaluate(model, loader, static_cast<int64_t>(d.classes.size()), device);
 }
 
-TrainResult train_and_test(models::Checkpoint& c, const data::Dataset& d, const nlohmann::json& cfg, uint64_t seed,
+TrainResult train_and_test(models::Checkpoint& c, const data::Dataset& d, const TrainerSettings& cfg, uint64_t seed,
                            const torch::Device& device, const ExtraLoss& extra) {
   c.model->to(device);
   LoaderOptions lo;
-  lo.batch_size = cfg["batch_size"];
-  lo.augment = cfg["augment"];
+  lo.batch_size = cfg.batch_size;
+  lo.augment = cfg.augment;
   lo.seed = seed;
   lo.rank = parallel::world().rank;
   lo.ranks = parallel::world().size;

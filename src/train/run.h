@@ -25,10 +25,10 @@ struct TrainResult {
   Metrics test;
 };
 
-// fit() with the trainer config `cfg` on the dataset's train split (validating on val when it has
+// fit() with `settings` on the dataset's train split (validating on val when it has
 // images), then the test split's metrics. The model ends on the CPU. In data-parallel training
 // (parallel/world.h) each rank trains on its shard of every batch and returns once every rank is done.
-TrainResult train_and_test(models::Checkpoint& c, const data::Dataset& d, const nlohmann::json& cfg, uint64_t seed,
+TrainResult train_and_test(models::Checkpoint& c, const data::Dataset& d, const TrainerSettings& settings, uint64_t seed,
                            const torch::Device& device, const ExtraLoss& extra = {});
 
 }  // namespace axnn::train

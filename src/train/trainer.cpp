@@ -18,17 +18,18 @@ namespace {
 
 using nlohmann::json;
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(models::Model& model, const json& o) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(models::Model& model, const OptimizerSettings& o) {
   std::vector<torch::Tensor> params;
   for (auto& p : model.parameters())
     if (p.requires_grad()) params.push_back(p);
-  if (o["name"] == "adam")
-    return std::make_unique<torch::optim::Adam>(
-        params, torch::optim::AdamOptions(o["lr"].get<double>()).weight_decay(o["weight_decay"].get<double>()));
-  return std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(o["lr"].get<double>())
-                                                         .momentum(o["momentum"].get<double>())
-                                                         .nesterov(o["nesterov"].get<bool>())
-                                                         .weight_decay(o["weight_decay"].get<double>()));
+  switch (o.name) {
+    case Optimizer::Adam:
+      return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+    case Optimizer::Sgd:
+      return std::make_unique<torch::optim::SGD>(
+          params, torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
+  }
+  throw std::logic_error("make_optimizer: an optimizer without a builder");
 }
 
 double get_lr(torch::optim::Optimizer& opt) { return opt.param_groups()[0].options().get_lr(); }
@@ -39,31 +40,38 @@ void set_lr(torch::optim::Optimizer& opt, double lr) {
 // Learning rate for the epoch after `epoch` (0-based epochs completed = epoch + 1).
 class Schedule {
  public:
-  Schedule(const json& s, double base_lr, int64_t epochs) : s_(s), base_(base_lr), epochs_(epochs) {}
+  Schedule(const SchedulerSettings& s, double base_lr, int64_t epochs) : s_(s), base_(base_lr), epochs_(epochs) {}
   double after_epoch(int64_t done, double current, std::optional<double> monitored, bool lower_is_better) {
-    const std::string name = s_["name"];
-    if (name == "step") return base_ * std::pow(s_["gamma"].get<double>(), static_cast<double>(done / s_["step_size"].get<int64_t>()));
-    if (name == "multistep") {
-      int passed = 0;
-      for (const auto& m : s_["milestones"]) passed += done >= m.get<int64_t>();
-      return base_ * std::pow(s_["gamma"].get<double>(), passed);
-    }
-    if (name == "cosine") return 0.5 * base_ * (1.0 + std::cos(M_PI * static_cast<double>(done) / static_cast<double>(epochs_)));
-    if (name == "plateau" && monitored) {
-      const bool improved = !best_ || (lower_is_better ? *monitored < *best_ : *monitored > *best_);
-      if (improved) {
-        best_ = monitored;
-        bad_ = 0;
-      } else if (++bad_ > s_["patience"].get<int64_t>()) {
-        bad_ = 0;
-        return current * s_["factor"].get<double>();
+    switch (s_.name) {
+      case Scheduler::None: return current;
+      case Scheduler::Step: return base_ * std::pow(s_.gamma, static_cast<double>(done / s_.step_size));
+      case Scheduler::MultiStep: {
+        int passed = 0;
+        for (int64_t m : s_.milestones) passed += done >= m;
+        return base_ * std::pow(s_.gamma, passed);
       }
+      case Scheduler::Cosine:
+        return 0.5 * base_ * (1.0 + std::cos(M_PI * static_cast<double>(done) / static_cast<double>(epochs_)));
+      case Scheduler::Plateau: return plateau(current, monitored, lower_is_better);
     }
     return current;
   }
 
  private:
-  json s_;
+  double plateau(double current, std::optional<double> monitored, bool lower_is_better) {
+    if (!monitored) return current;
+    const bool improved = !best_ || (lower_is_better ? *monitored < *best_ : *monitored > *best_);
+    if (improved) {
+      best_ = monitored;
+      bad_ = 0;
+    } else if (++bad_ > s_.patience) {
+      bad_ = 0;
+      return current * s_.factor;
+    }
+    return current;
+  }
+
+  SchedulerSettings s_;
   double base_;
   int64_t epochs_;
   std::optional<double> best_;
@@ -108,27 +116,26 @@ Metrics evaluate(models::Model& model, BatchLoader& loader, int64_t num_classes,
   return m;
 }
 
-json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader* val, int64_t num_classes,
+json fit(models::Model& model, const TrainerSettings& cfg, BatchLoader& train, BatchLoader* val, int64_t num_classes,
          const torch::Device& device, const ExtraLoss& extra) {
   parallel::broadcast_state(model);  // every rank starts from rank 0's model
-  auto opt = make_optimizer(model, cfg["optimizer"]);
-  const int64_t epochs = cfg["epochs"];
-  Schedule schedule(cfg["scheduler"], get_lr(*opt), std::max<int64_t>(epochs, 1));
-  const json& es = cfg["early_stopping"];
+  auto opt = make_optimizer(model, cfg.optimizer);
+  const int64_t epochs = cfg.epochs;
+  Schedule schedule(cfg.scheduler, get_lr(*opt), std::max<int64_t>(epochs, 1));
+  const EarlyStopping& es = cfg.early_stopping;
   // Best epoch: by the early-stopping monitor, else by validation accuracy (higher is better).
-  const std::string monitor = es["monitor"];
-  const bool lower_is_better = !monitor.empty() && es["mode"] == "min";
+  const Monitor monitor = es.monitor;
+  const bool lower_is_better = monitor != Monitor::Off && es.lower_is_better;
   std::optional<double> best;
   int64_t best_epoch = -1, stale = 0;
   std::vector<torch::Tensor> best_state;
   json history = json::array();
   // Calibration epochs train in float while the observers settle; validation always quantizes.
-  const int64_t calibration = cfg["calibration_epochs"];
+  const int64_t calibration = cfg.calibration_epochs;
   auto calibrate = [&](bool on) {
     for (auto& [name, layer] : nn::approx_layers(model)) layer->set_calibrating(on);
   };
-  const nn::Gradient gradient = nn::parse_gradient(cfg["gradient"]);
-  for (auto& [name, layer] : nn::approx_layers(model)) layer->set_gradient(gradient);
+  for (auto& [name, layer] : nn::approx_layers(model)) layer->set_gradient(cfg.gradient);
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     calibrate(epoch < calibration);
@@ -174,18 +181,18 @@ json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader*
                 {"lr", get_lr(*opt)}};
     std::optional<double> monitored;
     calibrate(false);
-    if (val && (epoch + 1) % cfg["validate_every"].get<int64_t>() == 0) {
+    if (val && (epoch + 1) % cfg.validate_every == 0) {
       Metrics v = evaluate(model, *val, num_classes, device);
       row["val_loss"] = v.loss;
       row["val_accuracy"] = v.accuracy;
-      const double score = monitor == "val_loss" ? v.loss : v.accuracy;
+      const double score = monitor == Monitor::ValLoss ? v.loss : v.accuracy;
       monitored = score;
       if (!best || (lower_is_better ? score < *best : score > *best)) {
         best = score;
         best_epoch = epoch + 1;
         stale = 0;
         best_state.clear();
-        if (cfg["keep_best"].get<bool>()) {
+        if (cfg.keep_best) {
           for (const auto& p : model.parameters()) best_state.push_back(p.detach().clone());
           for (const auto& b : model.buffers()) best_state.push_back(b.detach().clone());
         }
@@ -198,8 +205,9 @@ json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader*
     spdlog::info("epoch {}: {}", epoch + 1, row.dump());
     history.push_back(row);
     set_lr(*opt, schedule.after_epoch(epoch + 1, get_lr(*opt), monitored, lower_is_better));
-    if (!monitor.empty() && stale >= es["patience"].get<int64_t>()) {
-      spdlog::info("early stopping after epoch {}: {} did not improve for {} validations", epoch + 1, monitor, stale);
+    if (monitor != Monitor::Off && stale >= es.patience) {
+      spdlog::info("early stopping after epoch {}: {} did not improve for {} validations", epoch + 1,
+                   monitors().name_of(monitor), stale);
       break;
     }
   }
@@ -208,7 +216,8 @@ json fit(models::Model& model, const json& cfg, BatchLoader& train, BatchLoader*
     size_t i = 0;
     for (auto& p : model.parameters()) p.copy_(best_state[i++]);
     for (auto& b : model.buffers()) b.copy_(best_state[i++]);
-    spdlog::info("kept the weights of epoch {} (best {})", best_epoch, monitor.empty() ? "val_acc" : monitor);
+    spdlog::info("kept the weights of epoch {} (best {})", best_epoch,
+                 monitor == Monitor::Off ? "val_acc" : monitors().name_of(monitor));
   }
   return history;
 }

@@ -27,10 +27,10 @@ struct ExtraLoss {
   std::function<nlohmann::json()> log;
 };
 
-// Trains `model` with the resolved `config` (trainer_spec). Returns the per-epoch history; when
-// validating, the model ends with the best epoch's weights (by the early-stopping monitor, else
-// validation accuracy). Throws Error on a NaN or infinite loss, naming epoch and batch.
-nlohmann::json fit(models::Model& model, const nlohmann::json& config, BatchLoader& train, BatchLoader* val,
+// Trains `model` with `settings`. Returns the per-epoch history; when validating, the model ends
+// with the best epoch's weights (by the early-stopping monitor, else validation accuracy). Throws
+// Error on a NaN or infinite loss, naming epoch and batch.
+nlohmann::json fit(models::Model& model, const TrainerSettings& settings, BatchLoader& train, BatchLoader* val,
                    int64_t num_classes, const torch::Device& device, const ExtraLoss& extra = {});
 
 }  // namespace axnn::train

@@ -91,7 +91,7 @@ KINDS: dict[str, StepKind] = {
     for k in [
         StepKind("baseline", "train", "trainer", makes_model=True, trains=True, reads_dataset=True,
                  args=lambda c: ["--arch", c.arch], check=_check_baseline),
-        StepKind("quantize", "train", "trainer", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
+        StepKind("quantize", "train", "quantize", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
                  args=lambda c: ["--from", c.files["model"], "--mode", "quant"]),
         StepKind("noise", "noise", "noise", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
                  args=lambda c: ["-m", c.files["model"], "--modules", ",".join(c.step["modules"])]),
@@ -105,7 +105,7 @@ KINDS: dict[str, StepKind] = {
                                      "a deploy step needs a match, assign or search step before it")},
                  implied_model=_sampled_model,
                  args=lambda c: ["-m", c.files["model"], "--matching", c.files["matching"], "-l", c.files["library"]]),
-        StepKind("retrain", "retrain", "trainer", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
+        StepKind("retrain", "retrain", "retrain", makes_model=True, trains=True, reads_model=True, reads_dataset=True,
                  args=lambda c: ["-m", c.files["model"]], check=_check_retrain),
         StepKind("sensitivity", "sensitivity", "sensitivity", reads_model=True, reads_dataset=True,
                  args=lambda c: ["-m", c.files["model"]], check=_check_quantized),

@@ -41,7 +41,7 @@ class Build : public Command {
     auto t0 = std::chrono::steady_clock::now();
     json raw = config_.empty() ? json::object() : config::load_yaml_file(config_);
     json cfg = config::resolve(mult::library_spec(), raw, config_.empty() ? "(defaults)" : config_);
-    auto lib = mult::build_library(cfg["name"], mult::members_from_config(cfg, config_));
+    auto lib = mult::library_from_config(cfg, config_);
     write_and_report(program, out_, lib, cfg, config_.empty() ? std::vector<std::string>{} : std::vector{config_});
     spdlog::info("built in {:.2f} s", seconds_since(t0));
   }

@@ -7,7 +7,9 @@
 #include "config/choice.h"
 #include "core/error.h"
 #include "models/architectures.h"
+#include "method/step_configs.h"
 #include "nn/modes.h"
+#include "train/trainer_config.h"
 #include "../test_util.h"
 
 namespace axnn::config {
@@ -170,6 +172,47 @@ TEST(Choice, ZooAndModeRegistries) {
   for (const auto& o : nn::modes().options()) EXPECT_EQ(nn::parse_mode(o.name), o.value);
   EXPECT_EQ(nn::mode_name(nn::Mode::Approx), "approx");
   EXPECT_THROW(nn::parse_gradient("finite"), UsageError);
+}
+
+// Each training step kind takes only the settings that mean something to it, parsed once.
+TEST(TrainerSettings, EachStepKindTakesItsOwnSettings) {
+  auto error_of = [](const Spec& spec, const nlohmann::json& raw) {
+    try {
+      resolve(spec, raw, "step.yaml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of(train::trainer_spec(), {{"gradient", "table"}}).find("gradient"), std::string::npos);
+  EXPECT_NE(error_of(train::trainer_spec(), {{"calibration_epochs", 1}}).find("calibration_epochs"), std::string::npos);
+  EXPECT_NE(error_of(train::retrain_spec(), {{"calibration_epochs", 1}}).find("calibration_epochs"), std::string::npos);
+  EXPECT_NE(error_of(train::quantize_spec(), {{"gradient", "table"}}).find("gradient"), std::string::npos);
+  EXPECT_NE(error_of(method::noise_spec(), {{"gradient", "table"}}).find("gradient"), std::string::npos);
+
+  const auto q = train::TrainerSettings::from(resolve(train::quantize_spec(), {{"calibration_epochs", 2}}, "q"));
+  EXPECT_EQ(q.calibration_epochs, 2);
+  EXPECT_EQ(q.gradient, nn::Gradient::Ste);
+  const auto r = train::TrainerSettings::from(
+      resolve(train::retrain_spec(),
+              {{"gradient", "table"}, {"optimizer", {{"name", "adam"}, {"lr", 0.01}}},
+               {"scheduler", {{"name", "multistep"}, {"milestones", {3, 6}}}},
+               {"early_stopping", {{"monitor", "val_acc"}, {"mode", "max"}, {"patience", 4}}}},
+              "r"));
+  EXPECT_EQ(r.gradient, nn::Gradient::Table);
+  EXPECT_EQ(r.calibration_epochs, 0);
+  EXPECT_EQ(r.optimizer.name, train::Optimizer::Adam);
+  EXPECT_DOUBLE_EQ(r.optimizer.lr, 0.01);
+  EXPECT_EQ(r.scheduler.name, train::Scheduler::MultiStep);
+  EXPECT_EQ(r.scheduler.milestones, (std::vector<int64_t>{3, 6}));
+  EXPECT_EQ(r.early_stopping.monitor, train::Monitor::ValAccuracy);
+  EXPECT_FALSE(r.early_stopping.lower_is_better);
+  EXPECT_EQ(r.early_stopping.patience, 4);
+  // The defaults are the spec's.
+  const auto b = train::TrainerSettings::from(resolve(train::trainer_spec(), nlohmann::json::object(), "b"));
+  EXPECT_EQ(b.epochs, 10);
+  EXPECT_EQ(b.batch_size, 128);
+  EXPECT_EQ(b.early_stopping.monitor, train::Monitor::Off);
 }
 
 }  // namespace

@@ -72,8 +72,9 @@ TEST(Noise, CrossEntropyGradientReachesSigmaThroughTheNoise) {
   }
 }
 
-nlohmann::json sample_config(int64_t images, int64_t max_rows) {
-  return config::resolve(sample_spec(), {{"images", images}, {"max_rows", max_rows}, {"batch_size", 3}}, "test");
+SampleSettings sample_config(int64_t images, int64_t max_rows) {
+  return SampleSettings::from(
+      config::resolve(sample_spec(), {{"images", images}, {"max_rows", max_rows}, {"batch_size", 3}}, "test"));
 }
 
 TEST(Sampling, RecordsBoundedRowsAndIsSeeded) {
@@ -208,7 +209,7 @@ TEST(Hessian, LastLayerOutputTraceIsTheMeanSoftmaxCurvature) {
   c.model->forward(torch::randn({8, 1, 28, 28}));  // activation scales for quant mode
   nlohmann::json cfg = config::resolve(sensitivity_spec(), {{"samples", 24}, {"batch_size", 8}, {"max_iterations", 120},
                                                             {"tolerance", 0.0}}, "test");
-  const Sensitivity s = hessian_sensitivity(c, d, cfg, 2, torch::kCPU);
+  const Sensitivity s = hessian_sensitivity(c, d, SensitivitySettings::from(cfg), 2, torch::kCPU);
   ASSERT_EQ(s.layers.size(), 5u);
   EXPECT_EQ(s.iterations, 120);
   train::LoaderOptions lo;

@@ -49,7 +49,7 @@ ToyRun train_toy(const nlohmann::json& overrides, uint64_t seed = 1, const Extra
   BatchLoader train(train_split, {0.4}, {0.25}, lo);
   lo.shuffle = false;
   BatchLoader val(val_split, {0.4}, {0.25}, lo);
-  auto history = fit(*model, config(overrides), train, &val, 2, torch::kCPU, extra);
+  auto history = fit(*model, TrainerSettings::from(config(overrides)), train, &val, 2, torch::kCPU, extra);
   return {history, model};
 }
 
