@@ -5,28 +5,42 @@
 
 #include "io/views.h"
 #include "io/h5.h"
+#include "io/record.h"
 
 namespace axnn::method {
 
 using nlohmann::json;
 
+namespace {
+
+// Every field bound to its member, once: the declaration, the writer and the reader.
+const Record<Sensitivity>& sensitivity_record() {
+  using L = LayerSensitivity;
+  static const Record<Sensitivity> r =
+      Record<Sensitivity>()
+          .attr(&Sensitivity::model_hash, attr("model_sha256", FieldType::String, "content hash of the model"))
+          .attr(&Sensitivity::samples, attr("samples", FieldType::Int, "training images the loss is averaged over").min(1))
+          .attr(&Sensitivity::iterations, attr("iterations", FieldType::Int, "Rademacher draws").min(0))
+          .attr(&Sensitivity::converged, attr("converged", FieldType::Int, "1: the tolerance was met").min(0).max(1))
+          .each("layers", "layer_names", "the layers, in order", &Sensitivity::layers, &L::name,
+                Record<L>()
+                    .attr(&L::weight_numel, attr("weight_numel", FieldType::Int, "weights").min(1))
+                    .attr(&L::opcount, attr("opcount", FieldType::Int, "multiplications per image").min(0))
+                    .attr(&L::weight_trace, attr("weight_trace", FieldType::Float, "Tr(H_w)"))
+                    .attr(&L::weight_trace_se, attr("weight_trace_se", FieldType::Float, "its standard error").min(0))
+                    .computed(attr("weight_avg_trace", FieldType::Float, "Tr(H_w) per weight"),
+                              [](const L& l) { return l.weight_avg_trace(); })
+                    .attr(&L::output_trace, attr("output_trace", FieldType::Float, "Tr(H_y), mean over images"))
+                    .attr(&L::output_trace_se, attr("output_trace_se", FieldType::Float, "its standard error").min(0))
+                    .attr(&L::output_scale, attr("output_scale", FieldType::Float, "s_a * s_w").min(0))
+                    .attr(&L::sigma, attr("sigma", FieldType::Float, "the layer's sigma_l")));
+  return r;
+}
+
+}  // namespace
+
 const KindFields& sensitivity_fields() {
-  static const KindFields fields{
-      kSensitivityKind, kSensitivitySchemaVersion,
-      {attr("model_sha256", FieldType::String, "content hash of the model"),
-       attr("samples", FieldType::Int, "training images the loss is averaged over").min(1),
-       attr("iterations", FieldType::Int, "Rademacher draws").min(0),
-       attr("converged", FieldType::Int, "1: the tolerance was met").min(0).max(1),
-       attr("layer_names", FieldType::Json, "the layers, in order").json("array"),
-       attr("layers/*/weight_numel", FieldType::Int, "weights").min(1),
-       attr("layers/*/opcount", FieldType::Int, "multiplications per image").min(0),
-       attr("layers/*/weight_trace", FieldType::Float, "Tr(H_w)"),
-       attr("layers/*/weight_trace_se", FieldType::Float, "its standard error").min(0),
-       attr("layers/*/weight_avg_trace", FieldType::Float, "Tr(H_w) per weight"),
-       attr("layers/*/output_trace", FieldType::Float, "Tr(H_y), mean over images"),
-       attr("layers/*/output_trace_se", FieldType::Float, "its standard error").min(0),
-       attr("layers/*/output_scale", FieldType::Float, "s_a * s_w").min(0),
-       attr("layers/*/sigma", FieldType::Float, "the layer's sigma_l")}};
+  static const KindFields fields{kSensitivityKind, kSensitivitySchemaVersion, sensitivity_record().fields()};
   return fields;
 }
 
@@ -36,25 +50,7 @@ void write_sensitivity(const std::string& path, const Sensitivity& s, const Prov
       throw Error(fmt::format("{}: layer {}: the Hessian trace estimate is not finite; nothing written", path, l.name));
   ArtifactWriter w(path, sensitivity_fields(), provenance);
   H5::Group root = w.root();
-  h5::write_attr(root, "model_sha256", s.model_hash);
-  h5::write_attr(root, "samples", s.samples);
-  h5::write_attr(root, "iterations", s.iterations);
-  h5::write_attr(root, "converged", s.converged);
-  json names = json::array();
-  for (const auto& l : s.layers) {
-    names.push_back(l.name);
-    H5::Group g = h5::ensure_group(root, "layers/" + l.name);
-    h5::write_attr(g, "weight_numel", l.weight_numel);
-    h5::write_attr(g, "opcount", l.opcount);
-    h5::write_attr(g, "weight_trace", l.weight_trace);
-    h5::write_attr(g, "weight_trace_se", l.weight_trace_se);
-    h5::write_attr(g, "weight_avg_trace", l.weight_avg_trace());
-    h5::write_attr(g, "output_trace", l.output_trace);
-    h5::write_attr(g, "output_trace_se", l.output_trace_se);
-    h5::write_attr(g, "output_scale", l.output_scale);
-    h5::write_attr(g, "sigma", l.sigma);
-  }
-  h5::write_json_attr(root, "layer_names", names);
+  sensitivity_record().write(root, s);
   w.commit();
 }
 
@@ -62,26 +58,7 @@ Sensitivity read_sensitivity(const std::string& path) {
   Artifact a = Artifact::open(path, sensitivity_fields());
   H5::Group root = a.root();
   Sensitivity s;
-  a.read([&] {
-    s.model_hash = h5::read_string_attr(root, "model_sha256");
-    s.samples = h5::read_int_attr(root, "samples");
-    s.iterations = h5::read_int_attr(root, "iterations");
-    s.converged = h5::read_int_attr(root, "converged") != 0;
-    for (const auto& n : h5::read_json_attr(root, "layer_names")) {
-      LayerSensitivity l;
-      l.name = n.get<std::string>();
-      H5::Group g = h5::open_group(root, "layers/" + l.name);
-      l.weight_numel = h5::read_int_attr(g, "weight_numel");
-      l.opcount = h5::read_int_attr(g, "opcount");
-      l.weight_trace = h5::read_double_attr(g, "weight_trace");
-      l.weight_trace_se = h5::read_double_attr(g, "weight_trace_se");
-      l.output_trace = h5::read_double_attr(g, "output_trace");
-      l.output_trace_se = h5::read_double_attr(g, "output_trace_se");
-      l.output_scale = h5::read_double_attr(g, "output_scale");
-      l.sigma = h5::read_double_attr(g, "sigma");
-      s.layers.push_back(std::move(l));
-    }
-  });
+  a.read([&] { sensitivity_record().read(root, s); });
   return s;
 }
 

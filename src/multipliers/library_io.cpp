@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "io/views.h"
 #include "io/h5.h"
+#include "io/record.h"
 #include "kernels/separable.h"
 
 namespace axnn::mult {
@@ -28,40 +29,6 @@ const json& metric_definitions() {
   return defs;
 }
 
-void write_multiplier(H5::Group& root, const Multiplier& m, double relative_power) {
-  H5::Group g = h5::ensure_group(root, "multipliers/" + m.name);
-  h5::write_dataset(g, "lut", m.lut, {256, 256});
-  h5::write_attr(g, "signed", m.is_signed);
-  h5::write_attr(g, "sign_handling", m.is_signed ? "native" : "sign-magnitude");
-  h5::write_attr(g, "power", m.power);
-  h5::write_attr(g, "power_unit", m.power_unit);
-  h5::write_attr(g, "power_source", m.power_source);
-  h5::write_attr(g, "relative_power", relative_power);
-  if (m.area) {
-    h5::write_attr(g, "area", *m.area);
-    h5::write_attr(g, "area_unit", m.area_unit);
-  }
-  if (m.delay) {
-    h5::write_attr(g, "delay", *m.delay);
-    h5::write_attr(g, "delay_unit", m.delay_unit);
-  }
-  h5::write_json_attr(g, "source", m.source);
-  h5::write_attr(g, "description", m.description);
-  const ErrorMetrics& e = m.metrics;
-  h5::write_attr(g, "mae", e.mae);
-  h5::write_attr(g, "wce", e.wce);
-  h5::write_attr(g, "mre", e.mre);
-  h5::write_attr(g, "ep", e.ep);
-  h5::write_attr(g, "mse", e.mse);
-  h5::write_attr(g, "error_mean", e.error_mean);
-  h5::write_attr(g, "error_std", e.error_std);
-}
-
-std::optional<double> optional_attr(const H5::Group& g, const char* name) {
-  if (!h5::has_attr(g, name)) return std::nullopt;
-  return h5::read_double_attr(g, name);
-}
-
 // The stored metrics must be the table's: a library edited by hand (or damaged) is not trusted.
 void check_stored_metrics(const Multiplier& m) {
   const ErrorMetrics c = compute_metrics(m.lut), &s = m.metrics;
@@ -74,35 +41,77 @@ void check_stored_metrics(const Multiplier& m) {
                                    v.second));
 }
 
-Multiplier read_multiplier(const H5::Group& root, const std::string& name) {
-  H5::Group g = h5::open_group(root, "multipliers/" + name);
+// What a library artifact holds: the library, and per multiplier its power relative to exact.
+struct StoredMultiplier {
+  std::string name;
   Multiplier m;
-  m.name = name;
-  h5::Shape shape;
-  m.lut = h5::read_dataset<int32_t>(g, "lut", &shape);
-  if (shape != h5::Shape{256, 256})
-    throw InputError(fmt::format("multiplier '{}': lut has shape ({}), expected (256, 256)", name,
-                                 fmt::join(shape, ", ")));
-  m.is_signed = h5::read_int_attr(g, "signed") != 0;
-  m.power = h5::read_double_attr(g, "power");
-  m.power_unit = h5::read_string_attr(g, "power_unit");
-  m.power_source = h5::read_string_attr(g, "power_source");
-  m.area = optional_attr(g, "area");
-  if (m.area) m.area_unit = h5::read_string_attr(g, "area_unit");
-  m.delay = optional_attr(g, "delay");
-  if (m.delay) m.delay_unit = h5::read_string_attr(g, "delay_unit");
-  m.source = h5::read_json_attr(g, "source");
-  m.description = h5::read_string_attr(g, "description");
-  ErrorMetrics& e = m.metrics;
-  e.mae = h5::read_double_attr(g, "mae");
-  e.wce = h5::read_double_attr(g, "wce");
-  e.mre = h5::read_double_attr(g, "mre");
-  e.ep = h5::read_double_attr(g, "ep");
-  e.mse = h5::read_double_attr(g, "mse");
-  e.error_mean = h5::read_double_attr(g, "error_mean");
-  e.error_std = h5::read_double_attr(g, "error_std");
-  check_stored_metrics(m);
-  return m;
+  double relative_power = 0;
+};
+
+struct StoredLibrary {
+  std::string name, exact = "exact", power_unit;
+  std::vector<StoredMultiplier> multipliers;
+  json sources = json::array();
+};
+
+// Every field bound to its member, once: the declaration, the writer and the reader.
+const Record<StoredMultiplier>& multiplier_record() {
+  using S = StoredMultiplier;
+  auto m = [](auto member) { return [member](auto& s) -> auto& { return s.m.*member; }; };
+  auto e = [](auto member) { return [member](auto& s) -> auto& { return s.m.metrics.*member; }; };
+  static const Record<S> record =
+      Record<S>()
+          .data_at(m(&Multiplier::lut),
+                   dataset("lut", FieldType::Int32, {256, 256},
+                           "products M(a, w) at [a + 128][w + 128]; row = activation a, column = weight w")
+                       .min(-kMaxTableMagnitude)
+                       .max(kMaxTableMagnitude),
+                   [](const S&) { return h5::Shape{256, 256}; })
+          .attr_at(m(&Multiplier::is_signed),
+                   attr("signed", FieldType::Int, "1: natively signed; 0: unsigned core used sign-magnitude").min(0).max(1))
+          .computed(attr("sign_handling", FieldType::String, "native or sign-magnitude"),
+                    [](const S& s) { return std::string(s.m.is_signed ? "native" : "sign-magnitude"); })
+          .attr_at(m(&Multiplier::power), attr("power", FieldType::Float, "power in power_unit").min(0))
+          .attr_at(m(&Multiplier::power_unit), attr("power_unit", FieldType::String, "unit of power"))
+          .attr_at(m(&Multiplier::power_source), attr("power_source", FieldType::String, "where the power comes from"))
+          .attr(&S::relative_power, attr("relative_power", FieldType::Float, "power / power of exact").min(0))
+          .attr_at(m(&Multiplier::area), attr("area", FieldType::Float, "area").min(0).optional())
+          .attr_at(m(&Multiplier::area_unit), attr("area_unit", FieldType::String, "unit of area").optional(),
+                   [](const S& s) { return s.m.area.has_value(); })
+          .attr_at(m(&Multiplier::delay), attr("delay", FieldType::Float, "delay").min(0).optional())
+          .attr_at(m(&Multiplier::delay_unit), attr("delay_unit", FieldType::String, "unit of delay").optional(),
+                   [](const S& s) { return s.m.delay.has_value(); })
+          .attr_at(m(&Multiplier::source),
+                   attr("source", FieldType::Json, "family and parameters, or imported file and hash").json("object"))
+          .attr_at(m(&Multiplier::description), attr("description", FieldType::String, "free text"))
+          .attr_at(e(&ErrorMetrics::mae), attr("mae", FieldType::Float, "mean |e|").min(0))
+          .attr_at(e(&ErrorMetrics::wce), attr("wce", FieldType::Float, "max |e|").min(0))
+          .attr_at(e(&ErrorMetrics::mre), attr("mre", FieldType::Float, "mean relative |e|").min(0).unit("percent"))
+          .attr_at(e(&ErrorMetrics::ep), attr("ep", FieldType::Float, "share of pairs with e != 0").min(0).max(100).unit("percent"))
+          .attr_at(e(&ErrorMetrics::mse), attr("mse", FieldType::Float, "mean e^2").min(0))
+          .attr_at(e(&ErrorMetrics::error_mean), attr("error_mean", FieldType::Float, "mean e"))
+          .attr_at(e(&ErrorMetrics::error_std), attr("error_std", FieldType::Float, "std of e").min(0))
+          .check([](const S& s) {
+            Multiplier named = s.m;
+            named.name = s.name;
+            check_stored_metrics(named);
+          });
+  return record;
+}
+
+const Record<StoredLibrary>& library_record() {
+  using L = StoredLibrary;
+  static const Record<L> record =
+      Record<L>()
+          .attr(&L::name, attr("library_name", FieldType::String, "the library's name"))
+          .attr(&L::exact, attr("exact", FieldType::String, "name of the exact multiplier"))
+          .attr(&L::power_unit, attr("power_unit", FieldType::String, "unit of every power"))
+          .computed(attr("metric_definitions", FieldType::Json, "what each metric means").json("object"),
+                    [](const L&) { return metric_definitions(); })
+          .attr(&L::sources, attr("sources", FieldType::Json, "where the multipliers came from").json("array").optional())
+          .each("multipliers", "order", "multiplier names, in order", &L::multipliers, &StoredMultiplier::name,
+                multiplier_record());
+  return record;
 }
 
 const json kColumns = {"name", "signed", "power", "rel_power", "MAE", "WCE", "err_std", "EP%", "separable"};
@@ -110,62 +119,32 @@ const json kColumns = {"name", "signed", "power", "rel_power", "MAE", "WCE", "er
 }  // namespace
 
 const KindFields& library_fields() {
-  static const KindFields fields{
-      kLibraryKind, kLibrarySchemaVersion,
-      {attr("library_name", FieldType::String, "the library's name"),
-       attr("exact", FieldType::String, "name of the exact multiplier"),
-       attr("power_unit", FieldType::String, "unit of every power"),
-       attr("order", FieldType::Json, "multiplier names, in order").json("array"),
-       attr("metric_definitions", FieldType::Json, "what each metric means").json("object"),
-       attr("sources", FieldType::Json, "where the multipliers came from").json("array").optional(),
-       dataset("multipliers/*/lut", FieldType::Int32, {256, 256}, "products M(a, w) at [a + 128][w + 128]; row = activation a, column = weight w").min(-kMaxTableMagnitude).max(kMaxTableMagnitude),
-       attr("multipliers/*/signed", FieldType::Int, "1: natively signed; 0: unsigned core used sign-magnitude").min(0).max(1),
-       attr("multipliers/*/sign_handling", FieldType::String, "native or sign-magnitude"),
-       attr("multipliers/*/power", FieldType::Float, "power in power_unit").min(0),
-       attr("multipliers/*/power_unit", FieldType::String, "unit of power"),
-       attr("multipliers/*/power_source", FieldType::String, "where the power comes from"),
-       attr("multipliers/*/relative_power", FieldType::Float, "power / power of exact").min(0),
-       attr("multipliers/*/area", FieldType::Float, "area").min(0).optional(),
-       attr("multipliers/*/area_unit", FieldType::String, "unit of area").optional(),
-       attr("multipliers/*/delay", FieldType::Float, "delay").min(0).optional(),
-       attr("multipliers/*/delay_unit", FieldType::String, "unit of delay").optional(),
-       attr("multipliers/*/source", FieldType::Json, "family and parameters, or imported file and hash").json("object"),
-       attr("multipliers/*/description", FieldType::String, "free text"),
-       attr("multipliers/*/mae", FieldType::Float, "mean |e|").min(0),
-       attr("multipliers/*/wce", FieldType::Float, "max |e|").min(0),
-       attr("multipliers/*/mre", FieldType::Float, "mean relative |e|").min(0).unit("percent"),
-       attr("multipliers/*/ep", FieldType::Float, "share of pairs with e != 0").min(0).max(100).unit("percent"),
-       attr("multipliers/*/mse", FieldType::Float, "mean e^2").min(0),
-       attr("multipliers/*/error_mean", FieldType::Float, "mean e"),
-       attr("multipliers/*/error_std", FieldType::Float, "std of e").min(0)}};
+  static const KindFields fields{kLibraryKind, kLibrarySchemaVersion, library_record().fields()};
   return fields;
 }
 
 void write_library(const std::string& path, const Library& library, const Provenance& provenance) {
   library.validate(path);
+  StoredLibrary stored{library.name, "exact", library.exact().power_unit, {}, library.sources};
+  for (const auto& m : library.multipliers) stored.multipliers.push_back({m.name, m, library.relative_power(m)});
   ArtifactWriter w(path, library_fields(), provenance);
   H5::Group root = w.root();
-  h5::write_attr(root, "library_name", library.name);
-  h5::write_attr(root, "exact", "exact");
-  h5::write_attr(root, "power_unit", library.exact().power_unit);
-  json order = json::array();
-  for (const auto& m : library.multipliers) order.push_back(m.name);
-  h5::write_json_attr(root, "order", order);
-  h5::write_json_attr(root, "metric_definitions", metric_definitions());
-  h5::write_json_attr(root, "sources", library.sources);
-  for (const auto& m : library.multipliers) write_multiplier(root, m, library.relative_power(m));
+  library_record().write(root, stored);
   w.commit();
 }
 
 Library read_library(const std::string& path) {
   Artifact a = Artifact::open(path, library_fields());
   H5::Group root = a.root();
+  StoredLibrary stored;
+  a.read([&] { library_record().read(root, stored); });
   Library lib;
-  a.read([&] {
-    lib.name = h5::read_string_attr(root, "library_name");
-    for (const auto& n : h5::read_json_attr(root, "order")) lib.multipliers.push_back(read_multiplier(root, n));
-    if (h5::has_attr(root, "sources")) lib.sources = h5::read_json_attr(root, "sources");
-  });
+  lib.name = stored.name;
+  lib.sources = stored.sources;
+  for (auto& s : stored.multipliers) {
+    s.m.name = s.name;
+    lib.multipliers.push_back(std::move(s.m));
+  }
   lib.validate(path);
   return lib;
 }

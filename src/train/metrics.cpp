@@ -1,6 +1,9 @@
 #include "train/metrics.h"
 
+#include <optional>
+
 #include "io/h5.h"
+#include "io/record.h"
 
 namespace axnn::train {
 
@@ -13,16 +16,40 @@ nlohmann::json to_json(const Metrics& m, const std::vector<std::string>& classes
   return j;
 }
 
+namespace {
+
+// What the artifact holds: the metrics, on which split, with the class names.
+struct MetricsArtifact {
+  std::string split;
+  Metrics m;
+  std::vector<std::string> classes;
+};
+
+// Every field bound to its member, once: the declaration and the writer.
+const Record<MetricsArtifact>& metrics_record() {
+  using A = MetricsArtifact;
+  static const Record<A> record =
+      Record<A>()
+          .attr(&A::split, attr("split", FieldType::String, "train, val or test"))
+          .attr_at([](auto& a) -> auto& { return a.m.loss; }, attr("loss", FieldType::Float, "mean cross-entropy").min(0))
+          .attr_at([](auto& a) -> auto& { return a.m.accuracy; },
+                   attr("accuracy", FieldType::Float, "top-1 accuracy").min(0).max(100).unit("percent"))
+          .computed(attr("top5", FieldType::Float, "top-5 accuracy (more than 10 classes)").min(0).max(100).unit("percent").optional(),
+                    [](const A& a) { return a.classes.size() > 10 ? std::optional<double>(a.m.top5) : std::nullopt; })
+          .attr_at([](auto& a) -> auto& { return a.m.samples; }, attr("samples", FieldType::Int, "images evaluated").min(1))
+          .attr(&A::classes, attr("classes", FieldType::Json, "class names").json("array"))
+          .data_at([](auto& a) -> auto& { return a.m.per_class; },
+                   dataset("per_class", FieldType::Float64, {-1}, "top-1 accuracy per class (names in /classes)")
+                       .min(0)
+                       .max(100)
+                       .unit("percent"));
+  return record;
+}
+
+}  // namespace
+
 const KindFields& metrics_fields() {
-  static const KindFields fields{
-      kMetricsKind, kMetricsSchemaVersion,
-      {attr("split", FieldType::String, "train, val or test"),
-       attr("loss", FieldType::Float, "mean cross-entropy").min(0),
-       attr("accuracy", FieldType::Float, "top-1 accuracy").min(0).max(100).unit("percent"),
-       attr("top5", FieldType::Float, "top-5 accuracy (more than 10 classes)").min(0).max(100).unit("percent").optional(),
-       attr("samples", FieldType::Int, "images evaluated").min(1),
-       attr("classes", FieldType::Json, "class names").json("array"),
-       dataset("per_class", FieldType::Float64, {-1}, "top-1 accuracy per class (names in /classes)").min(0).max(100).unit("percent")}};
+  static const KindFields fields{kMetricsKind, kMetricsSchemaVersion, metrics_record().fields()};
   return fields;
 }
 
@@ -30,13 +57,7 @@ void write_metrics(const std::string& path, const Metrics& m, const std::vector<
                    const std::string& split, const Provenance& provenance) {
   ArtifactWriter w(path, metrics_fields(), provenance);
   H5::Group root = w.root();
-  h5::write_attr(root, "split", split);
-  h5::write_attr(root, "loss", m.loss);
-  h5::write_attr(root, "accuracy", m.accuracy);
-  if (classes.size() > 10) h5::write_attr(root, "top5", m.top5);
-  h5::write_attr(root, "samples", m.samples);
-  h5::write_json_attr(root, "classes", classes);
-  h5::write_dataset(root, "per_class", m.per_class, {m.per_class.size()});
+  metrics_record().write(root, {split, m, classes});
   w.commit();
 }
 

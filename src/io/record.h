@@ -1,0 +1,223 @@
+// An artifact kind's fields bound to the members of its C++ record, once: each binding holds the
+// field's declaration (path, type, shape, range, meaning; io/fields.h) and how to write and read the
+// member, so the declaration, the writer and the reader name a path in one place. Per-layer groups
+// ("layers/<name>/...", in the order of a JSON list of names) are records of their own (each()).
+//
+//   static const Record<Sensitivity> r = Record<Sensitivity>()
+//       .attr(&Sensitivity::samples, attr("samples", FieldType::Int, "training images").min(1))
+//       .each("layers", "layer_names", "the layers, in order", &Sensitivity::layers, &LayerSensitivity::name,
+//             Record<LayerSensitivity>().attr(&LayerSensitivity::sigma, attr("sigma", FieldType::Float, "...")));
+//   KindFields{kind, version, r.fields()};  r.write(root, s);  r.read(root, s);
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "io/fields.h"
+#include "io/h5.h"
+
+namespace axnn {
+
+namespace record_detail {
+
+template <class M> struct is_optional : std::false_type {};
+template <class M> struct is_optional<std::optional<M>> : std::true_type {};
+
+// An attribute's value: strings and numbers natively (bool as an integer 0/1), anything else as JSON
+// text (declare those FieldType::Json; the commit-time check holds the two to each other).
+template <class M>
+constexpr bool kNative = std::is_arithmetic_v<M> || std::is_same_v<M, std::string>;
+
+template <class M>
+void put(H5::Group& g, const Field& f, const M& v) {
+  if constexpr (is_optional<M>::value) {
+    if (v) put(g, f, *v);
+  } else if constexpr (!kNative<M>) {
+    h5::write_json_attr(g, f.path, nlohmann::json(v));
+  } else if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
+    h5::write_attr(g, f.path, static_cast<int64_t>(v));
+  } else {
+    h5::write_attr(g, f.path, v);
+  }
+}
+
+template <class M>
+void get(const H5::Group& g, const Field& f, M& v) {
+  if constexpr (is_optional<M>::value) {
+    v.reset();
+    if (h5::has_attr(g, f.path)) get(g, f, v.emplace());
+  } else if constexpr (!kNative<M>) {
+    v = h5::read_json_attr(g, f.path).template get<M>();
+  } else if constexpr (std::is_same_v<M, bool>) {
+    v = h5::read_int_attr(g, f.path) != 0;
+  } else if constexpr (std::is_integral_v<M>) {
+    v = static_cast<M>(h5::read_int_attr(g, f.path));
+  } else if constexpr (std::is_floating_point_v<M>) {
+    v = static_cast<M>(h5::read_double_attr(g, f.path));
+  } else {
+    v = h5::read_string_attr(g, f.path);
+  }
+}
+
+}  // namespace record_detail
+
+template <class T>
+class Record {
+ public:
+  using ShapeOf = std::function<h5::Shape(const T&)>;
+
+  using When = std::function<bool(const T&)>;
+
+  // An attribute bound to a member. With `when`, it is written only when when(record) holds (declare
+  // it optional; a reader leaves the member as it is when the attribute is absent).
+  template <class M>
+  Record& attr(M T::*member, FieldBuilder decl, When when = {}) {
+    return attr_at([member](auto& v) -> auto& { return v.*member; }, std::move(decl), std::move(when));
+  }
+
+  // An attribute bound to what `at` returns (a nested member: [](auto& v) -> auto& { return v.a.b; }).
+  template <class At>
+  Record& attr_at(At at, FieldBuilder decl, When when = {}) {
+    Field f = decl;
+    bindings_.push_back({f,
+                         [f, at, when](H5::Group& g, const T& v) {
+                           if (!when || when(v)) record_detail::put(g, f, at(v));
+                         },
+                         [f, at](const H5::Group& g, T& v) {
+                           if (f.optional && !h5::has_attr(g, f.path)) return;
+                           record_detail::get(g, f, at(v));
+                         }});
+    return *this;
+  }
+
+  // An attribute the writer computes from the record (e.g. a derived quantity); readers ignore it.
+  template <class Compute>
+  Record& computed(FieldBuilder decl, Compute compute) {
+    Field f = decl;
+    bindings_.push_back({f, [f, compute](H5::Group& g, const T& v) { record_detail::put(g, f, compute(v)); },
+                         [](const H5::Group&, T&) {}});
+    return *this;
+  }
+
+  // A dataset bound to a contiguous container member (std::vector or std::array), of shape
+  // shape_of(record) (default: one dimension, its size). An optional one is written when not empty.
+  template <class C>
+  Record& data(C T::*member, FieldBuilder decl, ShapeOf shape_of = {}) {
+    return data_at([member](auto& v) -> auto& { return v.*member; }, std::move(decl), std::move(shape_of));
+  }
+
+  template <class At>
+  Record& data_at(At at, FieldBuilder decl, ShapeOf shape_of = {}) {
+    Field f = decl;
+    f.dataset = true;
+    auto write = [f, at, shape_of](H5::Group& g, const T& v) {
+      const auto& c = at(v);
+      if (f.optional && c.size() == 0) return;
+      const h5::Shape shape = shape_of ? shape_of(v) : h5::Shape{static_cast<hsize_t>(c.size())};
+      h5::write_dataset(g, f.path, c.data(), shape);
+    };
+    auto read = [f, at, shape_of](const H5::Group& g, T& v) {
+      auto& c = at(v);
+      using E = std::remove_cv_t<std::remove_reference_t<decltype(*c.data())>>;
+      if (f.optional && !h5::exists(g, f.path)) return;
+      h5::Shape stored;
+      const std::vector<E> values = h5::read_dataset<E>(g, f.path, &stored);
+      if constexpr (std::is_same_v<std::remove_reference_t<decltype(c)>, std::vector<E>>) {
+        c = values;
+      } else {
+        if (values.size() != c.size())
+          throw InputError(fmt::format("dataset '{}' holds {} values, expected {}", f.path, values.size(), c.size()));
+        std::copy(values.begin(), values.end(), c.begin());
+      }
+      // The shape the record implies (from the attributes read before, and the data itself).
+      if (shape_of && shape_of(v) != stored)
+        throw InputError(fmt::format("dataset '{}' has shape ({}), expected ({})", f.path, fmt::join(stored, ", "),
+                                     fmt::join(shape_of(v), ", ")));
+    };
+    bindings_.push_back({f, write, read});
+    return *this;
+  }
+
+  // Per-item groups: item i of `items` lives in group/<name_i>/ as `inner` declares it, and the
+  // names, in order, in the JSON attribute `names_attr` beside the group.
+  template <class L>
+  Record& each(const std::string& group, const std::string& names_attr, const std::string& names_meaning,
+               std::vector<L> T::*items, std::string L::*name, const Record<L>& inner) {
+    const Field names = ::axnn::attr(names_attr, FieldType::Json, names_meaning).json("array");
+    for (Field f : inner.fields()) {
+      f.path = group + "/*/" + f.path;
+      nested_.push_back(f);
+    }
+    nested_.push_back(names);
+    bindings_.push_back(
+        {Field{},
+         [=](H5::Group& g, const T& v) {
+           nlohmann::json list = nlohmann::json::array();
+           for (const L& item : v.*items) {
+             list.push_back(item.*name);
+             H5::Group sub = h5::ensure_group(g, group + "/" + item.*name);
+             inner.write(sub, item);
+           }
+           h5::write_json_attr(g, names_attr, list);
+         },
+         [=](const H5::Group& g, T& v) {
+           (v.*items).clear();
+           for (const auto& n : h5::read_json_attr(g, names_attr)) {
+             L item;
+             item.*name = n.template get<std::string>();
+             const std::string where = group + "/" + item.*name;
+             try {
+               inner.read(h5::open_group(g, where), item);
+             } catch (const UserError& e) {  // names the item: "layers/conv1/rows: ..."
+               throw InputError(fmt::format("{}: {}", where, e.what()));
+             }
+             (v.*items).push_back(std::move(item));
+           }
+         }});
+    return *this;
+  }
+
+  // A consistency check run after reading (a throw becomes the reader's InputError).
+  Record& check(std::function<void(const T&)> c) {
+    checks_.push_back(std::move(c));
+    return *this;
+  }
+
+  // The declarations, in binding order (each()'s nested fields after the others).
+  std::vector<Field> fields() const {
+    std::vector<Field> out;
+    for (const auto& b : bindings_)
+      if (!b.field.path.empty()) out.push_back(b.field);
+    out.insert(out.end(), nested_.begin(), nested_.end());
+    return out;
+  }
+
+  void write(H5::Group& g, const T& v) const {
+    for (const auto& b : bindings_) b.write(g, v);
+  }
+
+  void read(const H5::Group& g, T& v) const {
+    for (const auto& b : bindings_) b.read(g, v);
+    for (const auto& c : checks_) c(v);
+  }
+
+ private:
+  struct Binding {
+    Field field;  // empty path: a group of items (each())
+    std::function<void(H5::Group&, const T&)> write;
+    std::function<void(const H5::Group&, T&)> read;
+  };
+  std::vector<Binding> bindings_;
+  std::vector<Field> nested_;
+  std::vector<std::function<void(const T&)>> checks_;
+};
+
+}  // namespace axnn
