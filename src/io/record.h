@@ -122,6 +122,10 @@ class Record {
       const auto& c = at(v);
       if (f.optional && c.size() == 0) return;
       const h5::Shape shape = shape_of ? shape_of(v) : h5::Shape{static_cast<hsize_t>(c.size())};
+      hsize_t n = 1;
+      for (hsize_t d : shape) n *= d;
+      if (n != c.size())  // the record contradicts itself: a bug in its writer
+        throw Error(fmt::format("dataset '{}': {} values for shape ({})", f.path, c.size(), fmt::join(shape, ", ")));
       h5::write_dataset(g, f.path, c.data(), shape);
     };
     auto read = [f, at, shape_of](const H5::Group& g, T& v) {
