@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "io/record.h"
 #include "io/views.h"
 #include "io/h5.h"
 
@@ -103,24 +104,6 @@ void channel_stats(const Split& s, std::vector<double>& mean, std::vector<double
   }
 }
 
-void write_split(H5::Group& root, const std::string& name, const Split& s) {
-  h5::write_dataset(root, name + "/images", s.images, {static_cast<hsize_t>(s.n), static_cast<hsize_t>(s.c),
-                                                       static_cast<hsize_t>(s.h), static_cast<hsize_t>(s.w)});
-  h5::write_dataset(root, name + "/labels", s.labels, {static_cast<hsize_t>(s.n)});
-}
-
-Split read_split(const H5::Group& root, const std::string& name) {
-  Split s;
-  h5::Shape shape;
-  s.images = h5::read_dataset<uint8_t>(root, name + "/images", &shape);
-  if (shape.size() != 4) throw InputError(fmt::format("{}/images: expected 4 dimensions", name));
-  s.n = static_cast<int64_t>(shape[0]), s.c = static_cast<int64_t>(shape[1]);
-  s.h = static_cast<int64_t>(shape[2]), s.w = static_cast<int64_t>(shape[3]);
-  s.labels = h5::read_dataset<int32_t>(root, name + "/labels");
-  if (static_cast<int64_t>(s.labels.size()) != s.n) throw InputError(fmt::format("{}: label count differs from image count", name));
-  return s;
-}
-
 // What training and evaluation rely on: classes, a usable normalisation, labels in range, non-empty
 // train and test splits of one image shape.
 void check_content(const Dataset& d) {
@@ -195,36 +178,55 @@ Dataset import_dataset(const std::string& name, const std::string& folder, const
   return d;
 }
 
+namespace {
+
+// Every field bound to its member, once: the declaration, the writer and the reader.
+const Record<Split>& split_record() {
+  static const Record<Split> record =
+      Record<Split>()
+          .data(&Split::images, dataset("images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W, pixel values 0..255"),
+                [](const Split& s) {
+                  return h5::Shape{static_cast<hsize_t>(s.n), static_cast<hsize_t>(s.c), static_cast<hsize_t>(s.h),
+                                   static_cast<hsize_t>(s.w)};
+                },
+                [](Split& s, const h5::Shape& shape) {  // four dimensions: checked when the file was opened
+                  s.n = static_cast<int64_t>(shape[0]), s.c = static_cast<int64_t>(shape[1]);
+                  s.h = static_cast<int64_t>(shape[2]), s.w = static_cast<int64_t>(shape[3]);
+                })
+          .data(&Split::labels, dataset("labels", FieldType::Int32, {-1}, "class index per image").min(0),
+                [](const Split& s) { return h5::Shape{static_cast<hsize_t>(s.n)}; });
+  return record;
+}
+
+const Record<Dataset>& dataset_record() {
+  static const Record<Dataset> record =
+      Record<Dataset>()
+          .attr(&Dataset::name, attr("name", FieldType::String, "mnist, fashion-mnist or cifar10"))
+          .attr(&Dataset::classes, attr("classes", FieldType::Json, "class names").json("array"))
+          .computed(attr("num_classes", FieldType::Int, "number of classes").min(1),
+                    [](const Dataset& d) { return static_cast<int64_t>(d.classes.size()); })
+          .attr(&Dataset::mean, attr("mean", FieldType::Json, "per-channel mean of the training pixels in [0, 1]").json("array"))
+          .attr(&Dataset::std, attr("std", FieldType::Json, "per-channel std of the training pixels in [0, 1]").json("array"))
+          .attr(&Dataset::verified,
+                attr("verified_files", FieldType::Json, "files whose checksum matched a published one").json("array"))
+          .group("train", [](auto& d) -> auto& { return d.train; }, split_record())
+          .group("val", [](auto& d) -> auto& { return d.val; }, split_record())
+          .group("test", [](auto& d) -> auto& { return d.test; }, split_record())
+          .check(check_content);
+  return record;
+}
+
+}  // namespace
+
 const KindFields& dataset_fields() {
-  static const KindFields fields{
-      kDatasetKind, kDatasetSchemaVersion,
-      {attr("name", FieldType::String, "mnist, fashion-mnist or cifar10"),
-       attr("classes", FieldType::Json, "class names").json("array"),
-       attr("num_classes", FieldType::Int, "number of classes").min(1),
-       attr("mean", FieldType::Json, "per-channel mean of the training pixels in [0, 1]").json("array"),
-       attr("std", FieldType::Json, "per-channel std of the training pixels in [0, 1]").json("array"),
-       attr("verified_files", FieldType::Json, "files whose checksum matched a published one").json("array"),
-       dataset("train/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W, pixel values 0..255"),
-       dataset("train/labels", FieldType::Int32, {-1}, "class index per image").min(0),
-       dataset("val/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W, pixel values 0..255"),
-       dataset("val/labels", FieldType::Int32, {-1}, "class index per image").min(0),
-       dataset("test/images", FieldType::UInt8, {-1, -1, -1, -1}, "images N x C x H x W, pixel values 0..255"),
-       dataset("test/labels", FieldType::Int32, {-1}, "class index per image").min(0)}};
+  static const KindFields fields{kDatasetKind, kDatasetSchemaVersion, dataset_record().fields()};
   return fields;
 }
 
 void write_dataset(const std::string& path, const Dataset& d, const Provenance& provenance) {
   ArtifactWriter w(path, dataset_fields(), provenance);
   H5::Group root = w.root();
-  h5::write_attr(root, "name", d.name);
-  h5::write_json_attr(root, "classes", d.classes);
-  h5::write_attr(root, "num_classes", static_cast<int64_t>(d.classes.size()));
-  h5::write_json_attr(root, "mean", d.mean);
-  h5::write_json_attr(root, "std", d.std);
-  h5::write_json_attr(root, "verified_files", d.verified);
-  write_split(root, "train", d.train);
-  write_split(root, "val", d.val);
-  write_split(root, "test", d.test);
+  dataset_record().write(root, d);
   w.commit();
 }
 
@@ -232,17 +234,7 @@ Dataset read_dataset(const std::string& path) {
   Artifact a = Artifact::open(path, dataset_fields());
   H5::Group root = a.root();
   Dataset d;
-  a.read([&] {
-    d.name = h5::read_string_attr(root, "name");
-    d.classes = h5::read_json_attr(root, "classes").get<std::vector<std::string>>();
-    d.mean = h5::read_json_attr(root, "mean").get<std::vector<double>>();
-    d.std = h5::read_json_attr(root, "std").get<std::vector<double>>();
-    d.verified = h5::read_json_attr(root, "verified_files").get<std::vector<std::string>>();
-    d.train = read_split(root, "train");
-    d.val = read_split(root, "val");
-    d.test = read_split(root, "test");
-    check_content(d);
-  });
+  a.read([&] { dataset_record().read(root, d); });
   return d;
 }
 

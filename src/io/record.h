@@ -109,13 +109,17 @@ class Record {
 
   // A dataset bound to a contiguous container member (std::vector or std::array), of shape
   // shape_of(record) (default: one dimension, its size). An optional one is written when not empty.
+  // A reader that takes (part of) the record from the stored shape (e.g. a split's N, C, H, W).
+  using ShapeInto = std::function<void(T&, const h5::Shape&)>;
+
   template <class C>
-  Record& data(C T::*member, FieldBuilder decl, ShapeOf shape_of = {}) {
-    return data_at([member](auto& v) -> auto& { return v.*member; }, std::move(decl), std::move(shape_of));
+  Record& data(C T::*member, FieldBuilder decl, ShapeOf shape_of = {}, ShapeInto shape_into = {}) {
+    return data_at([member](auto& v) -> auto& { return v.*member; }, std::move(decl), std::move(shape_of),
+                   std::move(shape_into));
   }
 
   template <class At>
-  Record& data_at(At at, FieldBuilder decl, ShapeOf shape_of = {}) {
+  Record& data_at(At at, FieldBuilder decl, ShapeOf shape_of = {}, ShapeInto shape_into = {}) {
     Field f = decl;
     f.dataset = true;
     auto write = [f, at, shape_of](H5::Group& g, const T& v) {
@@ -128,7 +132,7 @@ class Record {
         throw Error(fmt::format("dataset '{}': {} values for shape ({})", f.path, c.size(), fmt::join(shape, ", ")));
       h5::write_dataset(g, f.path, c.data(), shape);
     };
-    auto read = [f, at, shape_of](const H5::Group& g, T& v) {
+    auto read = [f, at, shape_of, shape_into](const H5::Group& g, T& v) {
       auto& c = at(v);
       using E = std::remove_cv_t<std::remove_reference_t<decltype(*c.data())>>;
       if (f.optional && !h5::exists(g, f.path)) return;
@@ -141,12 +145,35 @@ class Record {
           throw InputError(fmt::format("dataset '{}' holds {} values, expected {}", f.path, values.size(), c.size()));
         std::copy(values.begin(), values.end(), c.begin());
       }
+      if (shape_into) shape_into(v, stored);
       // The shape the record implies (from the attributes read before, and the data itself).
       if (shape_of && shape_of(v) != stored)
         throw InputError(fmt::format("dataset '{}' has shape ({}), expected ({})", f.path, fmt::join(stored, ", "),
                                      fmt::join(shape_of(v), ", ")));
     };
     bindings_.push_back({f, write, read});
+    return *this;
+  }
+
+  // A member that is a record of its own, in the group `name`.
+  template <class At, class S>
+  Record& group(const std::string& name, At at, const Record<S>& inner) {
+    for (Field f : inner.fields()) {
+      f.path = name + "/" + f.path;
+      nested_.push_back(f);
+    }
+    bindings_.push_back({Field{},
+                         [=](H5::Group& g, const T& v) {
+                           H5::Group sub = h5::ensure_group(g, name);
+                           inner.write(sub, at(v));
+                         },
+                         [=](const H5::Group& g, T& v) {
+                           try {
+                             inner.read(h5::open_group(g, name), at(v));
+                           } catch (const UserError& e) {  // names the group: "train: ..."
+                             throw InputError(fmt::format("{}: {}", name, e.what()));
+                           }
+                         }});
     return *this;
   }
 
@@ -215,7 +242,7 @@ class Record {
 
  private:
   struct Binding {
-    Field field;  // empty path: a group of items (each())
+    Field field;  // empty path: a group (group(), each())
     std::function<void(H5::Group&, const T&)> write;
     std::function<void(const H5::Group&, T&)> read;
   };
