@@ -136,9 +136,29 @@ Split seeded_subset(const Split& s, int64_t n, uint64_t seed) {
   return take(s, rows);
 }
 
-const std::vector<std::string>& dataset_names() {
-  static const std::vector<std::string> names = {"mnist", "fashion-mnist", "cifar10"};
-  return names;
+const config::Choice<DataSet>& data_sets() {
+  static const config::Choice<DataSet> choice(
+      "data set", {{"mnist", DataSet::Mnist, "handwritten digits, 28x28 grey"},
+                   {"fashion-mnist", DataSet::FashionMnist, "Zalando's clothing images, 28x28 grey"},
+                   {"cifar10", DataSet::Cifar10, "32x32 colour images in 10 classes"}});
+  return choice;
+}
+
+const config::Choice<SplitName>& splits() {
+  static const config::Choice<SplitName> choice(
+      "split", {{"train", SplitName::Train, "the training images (less the validation share)"},
+                {"val", SplitName::Val, "the validation images, carved from train by a seeded fraction"},
+                {"test", SplitName::Test, "the test images"}});
+  return choice;
+}
+
+const Split& split(const Dataset& d, SplitName name) {
+  switch (name) {
+    case SplitName::Train: return d.train;
+    case SplitName::Val: return d.val;
+    case SplitName::Test: return d.test;
+  }
+  throw std::logic_error("split: a split without images");
 }
 
 Dataset import_dataset(const std::string& name, const std::string& folder, const ImportOptions& o,
@@ -150,13 +170,13 @@ Dataset import_dataset(const std::string& name, const std::string& folder, const
   d.name = name;
   Split train, test;
   std::vector<std::string> files;
-  if (name == "mnist" || name == "fashion-mnist") {
-    read_mnist_folder(folder, 10, train, test, files);
-    d.classes = name == "mnist" ? kMnistClasses : kFashionClasses;
-  } else if (name == "cifar10") {
-    read_cifar10_folder(folder, train, test, d.classes, files);
-  } else {
-    throw UsageError(fmt::format("unknown data set '{}' (known: mnist, fashion-mnist, cifar10)", name));
+  switch (data_sets().parse<UsageError>(name)) {
+    case DataSet::Mnist:
+    case DataSet::FashionMnist:
+      read_mnist_folder(folder, 10, train, test, files);
+      d.classes = name == "mnist" ? kMnistClasses : kFashionClasses;
+      break;
+    case DataSet::Cifar10: read_cifar10_folder(folder, train, test, d.classes, files); break;
   }
   for (const auto& f : files) {
     inputs.push_back(input_ref(f));
@@ -243,8 +263,8 @@ void register_inspect_view() {
     H5::Group root = file.openGroup("/");
     auto classes = h5::read_json_attr(root, "classes").get<std::vector<std::string>>();
     nlohmann::json rows = nlohmann::json::array();
-    for (const char* split : {"train", "val", "test"}) {
-      std::vector<int32_t> labels = h5::read_dataset<int32_t>(root, std::string(split) + "/labels");
+    for (const std::string& split : splits().names()) {
+      std::vector<int32_t> labels = h5::read_dataset<int32_t>(root, split + "/labels");
       std::vector<int64_t> counts(classes.size(), 0);
       for (int32_t l : labels)
         if (l >= 0 && static_cast<size_t>(l) < counts.size()) ++counts[static_cast<size_t>(l)];

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/choice.h"
 #include "data/sources.h"
 #include "io/artifact.h"
 
@@ -30,8 +31,14 @@ struct ImportOptions {
   bool verify = true;                       // a known file whose checksum differs is an error
 };
 
-// The data sets axnn imports, with their folder layouts (see datasets/README.md).
-const std::vector<std::string>& dataset_names();
+// The data sets axnn imports, with their folder layouts (see datasets/README.md): one registry.
+enum class DataSet { Mnist, FashionMnist, Cifar10 };
+const config::Choice<DataSet>& data_sets();
+
+// The splits of a dataset artifact by name: train, val, test.
+enum class SplitName { Train, Val, Test };
+const config::Choice<SplitName>& splits();
+const Split& split(const Dataset& d, SplitName name);
 
 // Reads, checks and splits a data set from `folder`. `inputs` receives the source files with hashes.
 Dataset import_dataset(const std::string& name, const std::string& folder, const ImportOptions& options,

@@ -1,5 +1,6 @@
 #include "experiment/experiment_config.h"
 
+#include "data/dataset.h"
 #include "models/architectures.h"
 #include "multipliers/sources.h"
 
@@ -16,7 +17,7 @@ const config::Spec& experiment_spec() {
        {"seed", integer("Random seed recorded in every artifact").def(0).min(0)},
        {"dataset",
         object("The data set, imported from its original files by axnn-data",
-               {{"name", string("Which data set").one_of({"mnist", "fashion-mnist", "cifar10"}).def("fashion-mnist")},
+               {{"name", data::data_sets().spec("Which data set: " + data::data_sets().explained()).def("fashion-mnist")},
                 {"source", string("Folder with the original files (Debian 12: dataset-fashion-mnist installs "
                                   "Fashion-MNIST here)")
                                .def("/usr/share/datasets/fashion-mnist")},

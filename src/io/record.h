@@ -216,6 +216,16 @@ class Record {
     return *this;
   }
 
+  // A field whose layout no binding above expresses (e.g. a matrix gathered from every item's vector):
+  // its declaration and its own writer and reader, which take the path from the declaration.
+  Record& custom(FieldBuilder decl, std::function<void(H5::Group&, const T&, const Field&)> write,
+                 std::function<void(const H5::Group&, T&, const Field&)> read) {
+    Field f = decl;
+    bindings_.push_back({f, [f, write](H5::Group& g, const T& v) { write(g, v, f); },
+                         [f, read](const H5::Group& g, T& v) { read(g, v, f); }});
+    return *this;
+  }
+
   // A consistency check run after reading (a throw becomes the reader's InputError).
   Record& check(std::function<void(const T&)> c) {
     checks_.push_back(std::move(c));

@@ -7,6 +7,7 @@
 #include <tbb/parallel_for.h>
 
 #include "io/h5.h"
+#include "io/record.h"
 #include "io/views.h"
 #include "method/assign.h"
 #include "method/predictor.h"
@@ -136,42 +137,6 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
   return out;
 }
 
-const KindFields& matching_fields() {
-  static const KindFields fields{
-      kMatchingKind, kMatchingSchemaVersion,
-      {attr("model_sha256", FieldType::String, "content hash of the sampled model"),
-       attr("library_sha256", FieldType::String, "content hash of the library"),
-       attr("strategy", FieldType::String, "tolerance (axnn-match), budget (axnn-assign) or search (axnn-search)"),
-       attr("relative_energy", FieldType::Float, "E_rel = sum ops share * P / P_exact").min(0),
-       attr("multipliers", FieldType::Json, "candidate names, in column order").json("array"),
-       attr("assignment", FieldType::Json, "how the choice was made (axnn-assign, axnn-search): criterion, objective, budget, predicted_cost, solver, front_size, search (method::assignment_record_spec)").json("object").optional(),
-       attr("layer_names", FieldType::Json, "the layers, in row order").json("array"),
-       dataset("predicted_std", FieldType::Float64, {-1, -1}, "predicted output error std [layer, multiplier]").min(0),
-       dataset("relative_power", FieldType::Float64, {-1}, "P / P_exact per multiplier").min(0),
-       dataset("front", FieldType::Float64, {-1, 2}, "predicted Pareto front: (E_rel, predicted cost) per row").optional(),
-       attr("layers/*/fan_in", FieldType::Int, "products per output value").min(1),
-       attr("layers/*/opcount", FieldType::Int, "multiplications per image").min(0),
-       attr("layers/*/ops_share", FieldType::Float, "share of the network's multiplications").min(0).max(1),
-       attr("layers/*/sigma", FieldType::Float, "noise tolerance sigma_l"),
-       attr("layers/*/output_std", FieldType::Float, "std of the exact integer outputs").min(0),
-       attr("layers/*/max_std", FieldType::Float, "tolerance: output_std * |sigma_l|").min(0),
-       attr("layers/*/multiplier", FieldType::String, "the chosen multiplier"),
-       attr("layers/*/multiplier_index", FieldType::Int, "its column").min(0),
-       attr("layers/*/predicted_std", FieldType::Float, "its predicted error std").min(0),
-       attr("layers/*/relative_power", FieldType::Float, "its P / P_exact").min(0),
-       attr("layers/*/measured_std", FieldType::Float, "its error std measured on the sampled operands").min(0).optional(),
-       attr("layers/*/mean_error", FieldType::Float, "its mean error (bias) on the sampled operands").optional(),
-       dataset("layers/*/channel_mean_error", FieldType::Float64, {-1, -1}, "mean error per output channel on the sampled operands [multiplier, channel]").optional(),
-       attr("estimator", FieldType::String, "the estimator that chose: " + estimators().listed()).optional(),
-       attr("estimators", FieldType::Json, "per estimator: choices, relative_energy, violations").json("object").optional(),
-       dataset("agn_std", FieldType::Float64, {-1, -1}, "agn predicted error std [layer, multiplier]").min(0).optional(),
-       dataset("channel_std", FieldType::Float64, {-1, -1}, "channel predicted error std [layer, multiplier]").min(0).optional(),
-       dataset("sampled_std", FieldType::Float64, {-1, -1}, "error std on the sampled operands [layer, multiplier]").min(0).optional(),
-       dataset("sampled_mean", FieldType::Float64, {-1, -1}, "mean error on the sampled operands [layer, multiplier]").optional(),
-       dataset("sampled_std_error", FieldType::Float64, {-1, -1}, "bootstrap uncertainty of sampled_std").min(0).optional()}};
-  return fields;
-}
-
 namespace {
 
 // The per-estimator matrices [layer, multiplier] beside predicted_std, and where a LayerMatch holds them.
@@ -182,78 +147,98 @@ const std::pair<const char*, std::vector<double> LayerMatch::*> kEstimateMatrice
     {"sampled_mean", &LayerMatch::sampled_mean},
     {"sampled_std_error", &LayerMatch::sampled_std_error}};
 
-}  // namespace
-
-void write_matching(const std::string& path, const Matching& m, const Provenance& provenance) {
-  ArtifactWriter w(path, matching_fields(), provenance);
-  H5::Group root = w.root();
-  h5::write_attr(root, "model_sha256", m.model_hash);
-  h5::write_attr(root, "library_sha256", m.library_hash);
-  h5::write_attr(root, "strategy", m.strategy);
-  h5::write_attr(root, "relative_energy", m.relative_energy);
-  h5::write_json_attr(root, "multipliers", m.multipliers);
-  if (!m.assignment.empty()) h5::write_json_attr(root, "assignment", m.assignment);
-  if (!m.front.empty()) {
-    std::vector<double> flat;
-    for (const auto& [e, c] : m.front) flat.push_back(e), flat.push_back(c);
-    h5::write_dataset(root, "front", flat, {m.front.size(), 2});
-  }
-  h5::write_dataset(root, "relative_power", m.relative_power, {m.relative_power.size()});
-  json names = json::array();
-  std::vector<double> matrix;
-  for (const LayerMatch& l : m.layers) {
-    names.push_back(l.name);
-    matrix.insert(matrix.end(), l.predicted.begin(), l.predicted.end());
-    H5::Group g = h5::ensure_group(root, "layers/" + l.name);
-    h5::write_attr(g, "fan_in", l.fan_in);
-    h5::write_attr(g, "opcount", l.opcount);
-    h5::write_attr(g, "ops_share", l.ops_share);
-    h5::write_attr(g, "sigma", l.sigma);
-    h5::write_attr(g, "output_std", l.output_std);
-    h5::write_attr(g, "max_std", l.max_std);
-    h5::write_attr(g, "multiplier", m.multipliers[static_cast<size_t>(l.chosen)]);
-    h5::write_attr(g, "multiplier_index", static_cast<int64_t>(l.chosen));
-    h5::write_attr(g, "predicted_std", l.predicted[static_cast<size_t>(l.chosen)]);
-    h5::write_attr(g, "relative_power", m.relative_power[static_cast<size_t>(l.chosen)]);
-    if (l.measured) h5::write_attr(g, "measured_std", *l.measured);
-    if (!l.sampled_mean.empty()) h5::write_attr(g, "mean_error", l.sampled_mean[static_cast<size_t>(l.chosen)]);
-    if (l.channel_mean_error.size() == m.multipliers.size() && !l.channel_mean_error.front().empty()) {
-      std::vector<double> flat;
-      for (const auto& row : l.channel_mean_error) flat.insert(flat.end(), row.begin(), row.end());
-      h5::write_dataset(g, "channel_mean_error", flat, {m.multipliers.size(), l.channel_mean_error.front().size()});
-    }
-  }
-  h5::write_json_attr(root, "layer_names", names);
-  const h5::Shape shape = {m.layers.size(), m.multipliers.size()};
-  h5::write_dataset(root, "predicted_std", matrix, shape);
-  h5::write_attr(root, "estimator", m.estimator);
-  if (!m.estimators.empty()) h5::write_json_attr(root, "estimators", m.estimators);
-  // Each estimator matrix that every layer has in full (older matchings lack some).
-  for (const auto& [name, member] : kEstimateMatrices) {
-    const bool full = !m.layers.empty() && std::all_of(m.layers.begin(), m.layers.end(), [&, member = member](const LayerMatch& l) {
-      return (l.*member).size() == m.multipliers.size();
-    });
-    if (!full) continue;
-    std::vector<double> flat;
-    for (const LayerMatch& l : m.layers) flat.insert(flat.end(), (l.*member).begin(), (l.*member).end());
-    h5::write_dataset(root, name, flat, shape);
-  }
-  w.commit();
+const char* matrix_meaning(const std::string& name) {
+  if (name == "agn_std") return "agn predicted error std [layer, multiplier]";
+  if (name == "channel_std") return "channel predicted error std [layer, multiplier]";
+  if (name == "sampled_std") return "error std on the sampled operands [layer, multiplier]";
+  if (name == "sampled_mean") return "mean error on the sampled operands [layer, multiplier]";
+  return "bootstrap uncertainty of sampled_std";
 }
 
-namespace {
+// A [layer, multiplier] matrix gathered from each layer's vector `member`. An optional one is written
+// only when every layer has it in full (older matchings lack some) and read only when present.
+Record<Matching>& bind_matrix(Record<Matching>& r, FieldBuilder decl, std::vector<double> LayerMatch::*member) {
+  return r.custom(
+      std::move(decl),
+      [member](H5::Group& g, const Matching& m, const Field& f) {
+        const bool full = !m.layers.empty() && std::all_of(m.layers.begin(), m.layers.end(), [&](const LayerMatch& l) {
+          return (l.*member).size() == m.multipliers.size();
+        });
+        if (!full && f.optional) return;
+        std::vector<double> flat;
+        for (const LayerMatch& l : m.layers) flat.insert(flat.end(), (l.*member).begin(), (l.*member).end());
+        h5::write_dataset(g, f.path, flat, {m.layers.size(), m.multipliers.size()});
+      },
+      [member](const H5::Group& g, Matching& m, const Field& f) {
+        if (f.optional && !h5::exists(g, f.path)) return;
+        h5::Shape shape;
+        const auto flat = h5::read_dataset<double>(g, f.path, &shape);
+        if (shape != h5::Shape{m.layers.size(), m.multipliers.size()})
+          throw InputError(fmt::format("{}: its shape does not match the layer and multiplier names", f.path));
+        for (size_t i = 0; i < m.layers.size(); ++i)
+          (m.layers[i].*member).assign(flat.begin() + static_cast<std::ptrdiff_t>(i * shape[1]),
+                                       flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * shape[1]));
+      });
+}
 
-// The optional per-estimator matrices, each of the predicted_std matrix's shape.
-void read_estimates(H5::Group& root, const h5::Shape& shape, std::vector<LayerMatch>& layers) {
-  for (const auto& [name, member] : kEstimateMatrices) {
-    if (!h5::exists(root, name)) continue;
-    h5::Shape s;
-    const auto flat = h5::read_dataset<double>(root, name, &s);
-    if (s != shape) throw InputError(fmt::format("{}: its shape differs from predicted_std's", name));
-    for (size_t i = 0; i < layers.size(); ++i)
-      (layers[i].*member).assign(flat.begin() + static_cast<std::ptrdiff_t>(i * shape[1]),
-                                 flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * shape[1]));
-  }
+// A per-layer attribute derived from the layer's choice (the chosen multiplier's name, prediction,
+// power, bias): written for the reader of the file, not read back (the choice and the matrices hold it).
+template <class Value>
+Record<Matching>& bind_choice_attr(Record<Matching>& r, FieldBuilder decl, Value value) {
+  return r.custom(
+      std::move(decl),
+      [value](H5::Group& g, const Matching& m, const Field& f) {
+        const std::string leaf = f.path.substr(f.path.rfind('/') + 1);
+        for (const LayerMatch& l : m.layers) {
+          H5::Group layer = h5::open_group(g, "layers/" + l.name);
+          const auto v = value(m, l);
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
+            h5::write_attr(layer, leaf, v);
+          } else if (v) {
+            h5::write_attr(layer, leaf, *v);
+          }
+        }
+      },
+      [](const H5::Group&, Matching&, const Field&) {});
+}
+
+// A layer's record; its channel_mean_error [multiplier, channel] (bias compensation) when computed.
+Record<LayerMatch> layer_record() {
+  using L = LayerMatch;
+  return Record<L>()
+      .attr(&L::fan_in, attr("fan_in", FieldType::Int, "products per output value").min(1))
+      .attr(&L::opcount, attr("opcount", FieldType::Int, "multiplications per image").min(0))
+      .attr(&L::ops_share, attr("ops_share", FieldType::Float, "share of the network's multiplications").min(0).max(1))
+      .attr(&L::sigma, attr("sigma", FieldType::Float, "noise tolerance sigma_l"))
+      .attr(&L::output_std, attr("output_std", FieldType::Float, "std of the exact integer outputs").min(0))
+      .attr(&L::max_std, attr("max_std", FieldType::Float, "tolerance: output_std * |sigma_l|").min(0))
+      .attr(&L::chosen, attr("multiplier_index", FieldType::Int, "the chosen multiplier's column").min(0))
+      .attr(&L::measured, attr("measured_std", FieldType::Float, "its error std measured on the sampled operands")
+                              .min(0)
+                              .optional())
+      .custom(dataset("channel_mean_error", FieldType::Float64, {-1, -1},
+                      "mean error per output channel on the sampled operands [multiplier, channel]")
+                  .optional(),
+              [](H5::Group& g, const L& l, const Field& f) {
+                if (l.channel_mean_error.empty() || l.channel_mean_error.front().empty()) return;
+                std::vector<double> flat;
+                for (const auto& row : l.channel_mean_error) {
+                  if (row.size() != l.channel_mean_error.front().size())
+                    throw Error(fmt::format("layer {}: channel_mean_error rows of different lengths", l.name));
+                  flat.insert(flat.end(), row.begin(), row.end());
+                }
+                h5::write_dataset(g, f.path, flat, {l.channel_mean_error.size(), l.channel_mean_error.front().size()});
+              },
+              [](const H5::Group& g, L& l, const Field& f) {
+                if (!h5::exists(g, f.path)) return;
+                h5::Shape cs;
+                const auto flat = h5::read_dataset<double>(g, f.path, &cs);
+                if (cs.size() != 2 || cs[1] == 0 || !std::all_of(flat.begin(), flat.end(), [](double v) { return std::isfinite(v); }))
+                  throw InputError(fmt::format("{}: expected one row of finite values per multiplier", f.path));
+                for (size_t j = 0; j < cs[0]; ++j)
+                  l.channel_mean_error.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(j * cs[1]),
+                                                    flat.begin() + static_cast<std::ptrdiff_t>((j + 1) * cs[1]));
+              });
 }
 
 // Every estimator entry names a valid multiplier per layer, and finite numbers.
@@ -272,66 +257,101 @@ void check_estimators(const Matching& m) {
   }
 }
 
+
+// The choices, matrices and records of a matching agree with its multiplier list.
+void check_matching(const Matching& m) {
+  if (m.relative_power.size() != m.multipliers.size())
+    throw InputError("predicted_std / relative_power do not match the layer and multiplier names");
+  for (const LayerMatch& l : m.layers) {
+    if (l.chosen < 0 || static_cast<size_t>(l.chosen) >= m.multipliers.size())
+      throw InputError(fmt::format("layers/{}: multiplier_index {} is out of range", l.name, l.chosen));
+    if (!l.channel_mean_error.empty() && l.channel_mean_error.size() != m.multipliers.size())
+      throw InputError(fmt::format("layers/{}/channel_mean_error: expected one row of finite values per multiplier", l.name));
+  }
+  check_estimators(m);
+  if (!m.assignment.empty()) AssignmentRecord::from_json(m.assignment);  // held to its declaration
+}
+
+// Every field bound once: the declaration, the writer and the reader.
+const Record<Matching>& matching_record() {
+  static const Record<Matching> record = [] {
+    using M = Matching;
+    auto non_empty = [](auto member) { return [member](const M& m) { return !(m.*member).empty(); }; };
+    Record<M> r;
+    r.attr(&M::model_hash, attr("model_sha256", FieldType::String, "content hash of the sampled model"))
+        .attr(&M::library_hash, attr("library_sha256", FieldType::String, "content hash of the library"))
+        .attr(&M::strategy, attr("strategy", FieldType::String, "tolerance (axnn-match), budget (axnn-assign) or search (axnn-search)"))
+        .attr(&M::relative_energy, attr("relative_energy", FieldType::Float, "E_rel = sum ops share * P / P_exact").min(0))
+        .attr(&M::multipliers, attr("multipliers", FieldType::Json, "candidate names, in column order").json("array"))
+        .attr(&M::assignment,
+              attr("assignment", FieldType::Json,
+                   "how the choice was made (axnn-assign, axnn-search): criterion, objective, budget, predicted_cost, "
+                   "solver, front_size, search (method::assignment_record_spec)")
+                  .json("object")
+                  .optional(),
+              non_empty(&M::assignment))
+        .attr(&M::estimator, attr("estimator", FieldType::String, "the estimator that chose: " + estimators().listed()).optional())
+        .attr(&M::estimators, attr("estimators", FieldType::Json, "per estimator: choices, relative_energy, violations")
+                                  .json("object")
+                                  .optional(),
+              non_empty(&M::estimators))
+        .data(&M::relative_power, dataset("relative_power", FieldType::Float64, {-1}, "P / P_exact per multiplier").min(0))
+        .custom(dataset("front", FieldType::Float64, {-1, 2}, "predicted Pareto front: (E_rel, predicted cost) per row").optional(),
+                [](H5::Group& g, const M& m, const Field& f) {
+                  if (m.front.empty()) return;
+                  std::vector<double> flat;
+                  for (const auto& [e, c] : m.front) flat.push_back(e), flat.push_back(c);
+                  h5::write_dataset(g, f.path, flat, {m.front.size(), 2});
+                },
+                [](const H5::Group& g, M& m, const Field& f) {
+                  if (!h5::exists(g, f.path)) return;
+                  const auto flat = h5::read_dataset<double>(g, f.path);
+                  for (size_t i = 0; i + 1 < flat.size(); i += 2) m.front.emplace_back(flat[i], flat[i + 1]);
+                })
+        .each("layers", "layer_names", "the layers, in row order", &M::layers, &LayerMatch::name, layer_record());
+    bind_matrix(r, dataset("predicted_std", FieldType::Float64, {-1, -1}, "predicted output error std [layer, multiplier]").min(0),
+                &LayerMatch::predicted);
+    for (const auto& [name, member] : kEstimateMatrices) {
+      FieldBuilder decl = dataset(name, FieldType::Float64, {-1, -1}, matrix_meaning(name)).optional();
+      if (std::string(name) != "sampled_mean") decl.min(0);
+      bind_matrix(r, decl, member);
+    }
+    auto at_choice = [](const std::vector<double>& v, const LayerMatch& l) {
+      return static_cast<size_t>(l.chosen) < v.size() ? std::optional<double>(v[static_cast<size_t>(l.chosen)]) : std::nullopt;
+    };
+    bind_choice_attr(r, attr("layers/*/multiplier", FieldType::String, "the chosen multiplier"),
+                     [](const M& m, const LayerMatch& l) { return m.multipliers[static_cast<size_t>(l.chosen)]; });
+    bind_choice_attr(r, attr("layers/*/predicted_std", FieldType::Float, "its predicted error std").min(0),
+                     [at_choice](const M&, const LayerMatch& l) { return at_choice(l.predicted, l); });
+    bind_choice_attr(r, attr("layers/*/relative_power", FieldType::Float, "its P / P_exact").min(0),
+                     [at_choice](const M& m, const LayerMatch& l) { return at_choice(m.relative_power, l); });
+    bind_choice_attr(r, attr("layers/*/mean_error", FieldType::Float, "its mean error (bias) on the sampled operands").optional(),
+                     [at_choice](const M&, const LayerMatch& l) { return at_choice(l.sampled_mean, l); });
+    r.check(check_matching);
+    return r;
+  }();
+  return record;
+}
+
 }  // namespace
+
+const KindFields& matching_fields() {
+  static const KindFields fields{kMatchingKind, kMatchingSchemaVersion, matching_record().fields()};
+  return fields;
+}
+
+void write_matching(const std::string& path, const Matching& m, const Provenance& provenance) {
+  ArtifactWriter w(path, matching_fields(), provenance);
+  H5::Group root = w.root();
+  matching_record().write(root, m);
+  w.commit();
+}
 
 Matching read_matching(const std::string& path) {
   Artifact a = Artifact::open(path, matching_fields());
   H5::Group root = a.root();
   Matching m;
-  a.read([&] {
-    m.model_hash = h5::read_string_attr(root, "model_sha256");
-    m.library_hash = h5::read_string_attr(root, "library_sha256");
-    m.strategy = h5::read_string_attr(root, "strategy");
-    m.relative_energy = h5::read_double_attr(root, "relative_energy");
-    m.multipliers = h5::read_json_attr(root, "multipliers").get<std::vector<std::string>>();
-    if (h5::has_attr(root, "assignment")) {
-      m.assignment = h5::read_json_attr(root, "assignment");
-      AssignmentRecord::from_json(m.assignment);  // held to its declaration
-    }
-    if (h5::has_attr(root, "estimator")) m.estimator = h5::read_string_attr(root, "estimator");
-    if (h5::has_attr(root, "estimators")) m.estimators = h5::read_json_attr(root, "estimators");
-    if (h5::exists(root, "front")) {
-      const auto flat = h5::read_dataset<double>(root, "front");
-      for (size_t i = 0; i + 1 < flat.size(); i += 2) m.front.emplace_back(flat[i], flat[i + 1]);
-    }
-    m.relative_power = h5::read_dataset<double>(root, "relative_power");
-    const auto names = h5::read_json_attr(root, "layer_names").get<std::vector<std::string>>();
-    h5::Shape shape;
-    const auto matrix = h5::read_dataset<double>(root, "predicted_std", &shape);
-    if (shape.size() != 2 || shape[0] != names.size() || shape[1] != m.multipliers.size() ||
-        m.relative_power.size() != m.multipliers.size())
-      throw InputError("predicted_std / relative_power do not match the layer and multiplier names");
-    for (size_t i = 0; i < names.size(); ++i) {
-      LayerMatch l;
-      l.name = names[i];
-      H5::Group g = h5::open_group(root, "layers/" + l.name);
-      l.fan_in = h5::read_int_attr(g, "fan_in");
-      l.opcount = h5::read_int_attr(g, "opcount");
-      l.ops_share = h5::read_double_attr(g, "ops_share");
-      l.sigma = h5::read_double_attr(g, "sigma");
-      l.output_std = h5::read_double_attr(g, "output_std");
-      l.max_std = h5::read_double_attr(g, "max_std");
-      l.chosen = static_cast<int>(h5::read_int_attr(g, "multiplier_index"));
-      if (l.chosen < 0 || static_cast<size_t>(l.chosen) >= m.multipliers.size())
-        throw InputError(fmt::format("layers/{}: multiplier_index {} is out of range", l.name, l.chosen));
-      if (h5::has_attr(g, "measured_std")) l.measured = h5::read_double_attr(g, "measured_std");
-      if (h5::exists(g, "channel_mean_error")) {
-        h5::Shape cs;
-        const auto flat = h5::read_dataset<double>(g, "channel_mean_error", &cs);
-        if (cs.size() != 2 || cs[0] != m.multipliers.size() || cs[1] == 0 ||
-            !std::all_of(flat.begin(), flat.end(), [](double v) { return std::isfinite(v); }))
-          throw InputError(fmt::format("layers/{}/channel_mean_error: expected one row of finite values per multiplier", l.name));
-        for (size_t j = 0; j < cs[0]; ++j)
-          l.channel_mean_error.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(j * cs[1]),
-                                            flat.begin() + static_cast<std::ptrdiff_t>((j + 1) * cs[1]));
-      }
-      l.predicted.assign(matrix.begin() + static_cast<std::ptrdiff_t>(i * shape[1]),
-                         matrix.begin() + static_cast<std::ptrdiff_t>((i + 1) * shape[1]));
-      m.layers.push_back(std::move(l));
-    }
-    read_estimates(root, shape, m.layers);
-    check_estimators(m);
-  });
+  a.read([&] { matching_record().read(root, m); });
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "method/step_configs.h"
 
+#include "data/dataset.h"
 #include "method/assign.h"
 #include "method/matching.h"
 #include "train/trainer_config.h"
@@ -29,7 +30,7 @@ const Spec& sample_spec() {
   static const Spec spec = object(
       "Sampling reference operands: images run through the quantized model with exact products",
       {{"images", integer("Images drawn (seeded, without replacement) from the split").def(128).min(1).max(1000000)},
-       {"split", string("Split the images come from").one_of({"train", "val", "test"}).def("train")},
+       {"split", data::splits().spec("Split the images come from: " + data::splits().listed()).def("train")},
        {"batch_size", integer("Images per forward pass (bounds memory)").def(32).min(1).max(4096)},
        {"max_rows", integer("Operand rows (receptive fields) kept per layer, a seeded subsample").def(8192).min(1).max(1 << 20)}});
   return spec;

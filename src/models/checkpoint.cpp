@@ -1,11 +1,13 @@
 #include "models/checkpoint.h"
 
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "io/h5.h"
+#include "models/model_artifact.h"
 #include "multipliers/multiplier.h"
 #include "nn/approx_layer.h"
 #include "tensor/tensor_io.h"
@@ -32,22 +34,30 @@ std::map<std::string, torch::Tensor> state(torch::nn::Module& m) {
 }
 
 
-void write_layer(H5::Group& root, const std::string& name, nn::ApproxLayer& layer) {
-  H5::Group g = h5::ensure_group(root, "layers/" + name);
-  h5::write_attr(g, "kind", dynamic_cast<nn::ApproxConv2dImpl*>(&layer) ? "conv2d" : "linear");
-  h5::write_attr(g, "fan_in", layer.fan_in());
-  h5::write_attr(g, "opcount", layer.opcount());
-  h5::write_attr(g, "mode", nn::mode_name(layer.mode()));
-  h5::write_attr(g, "act_scale", static_cast<double>(layer.act_max().item<float>() / nn::kQMax));
-  h5::write_attr(g, "sigma", static_cast<double>(layer.sigma().item<float>()));
-  h5::write_attr(g, "mu", static_cast<double>(layer.mu().item<float>()));
-  h5::write_attr(g, "multiplier", layer.multiplier());
-  if (!layer.library().empty()) h5::write_attr(g, "library_sha256", layer.library());
-  if (layer.multiplier() != "exact")
-    write_tensor(g, "lut", layer.lut());
-  if (layer.error_offset().numel() > 0)
-    write_tensor(g, "error_offset", layer.error_offset());
+LayerRecord layer_record(const std::string& name, nn::ApproxLayer& layer) {
+  LayerRecord r;
+  r.name = name;
+  r.kind = dynamic_cast<nn::ApproxConv2dImpl*>(&layer) ? "conv2d" : "linear";
+  r.fan_in = layer.fan_in();
+  r.opcount = layer.opcount();
+  r.mode = nn::mode_name(layer.mode());
+  r.act_scale = static_cast<double>(layer.act_max().item<float>() / nn::kQMax);
+  r.sigma = static_cast<double>(layer.sigma().item<float>());
+  r.mu = static_cast<double>(layer.mu().item<float>());
+  r.multiplier = layer.multiplier();
+  r.library = layer.library();
+  return r;
 }
+
+// A layer's tensors at the places models/model_artifact.h declares: its table once deployed (the exact
+// one is not stored) and its bias compensation when there is one.
+void write_layer_tensors(H5::Group& root, const std::string& name, nn::ApproxLayer& layer) {
+  H5::Group g = h5::open_group(root, std::string(kLayersGroup) + "/" + name);
+  if (layer.multiplier() != "exact") write_tensor(g, kLutDataset, layer.lut());
+  if (layer.error_offset().numel() > 0) write_tensor(g, kErrorOffsetDataset, layer.error_offset());
+}
+
+std::string param_path(const std::string& name) { return std::string(kParamsGroup) + "/" + name; }
 
 }  // namespace
 
@@ -62,19 +72,13 @@ void measure_opcounts(Model& m, const ModelOptions& o) {
 void save_checkpoint(const std::string& path, const Checkpoint& c, const Provenance& provenance) {
   Model& m = *c.model;
   measure_opcounts(m, c.options);
+  ModelRecord record{c.arch, to_json(c.options), c.history, c.pruning, {}};
+  for (auto& [name, layer] : nn::approx_layers(m)) record.layers.push_back(layer_record(name, *layer));
   ArtifactWriter w(path, model_fields(), provenance);
   H5::Group root = w.root();
-  h5::write_attr(root, "architecture", c.arch);
-  h5::write_json_attr(root, "model_options", to_json(c.options));
-  h5::write_json_attr(root, "history", c.history);
-  if (!c.pruning.is_null()) h5::write_json_attr(root, "pruning", c.pruning);
-  json names = json::array();
-  for (auto& [name, layer] : nn::approx_layers(m)) {
-    names.push_back(name);
-    write_layer(root, name, *layer);
-  }
-  h5::write_json_attr(root, "layer_names", names);
-  for (const auto& [name, t] : state(m)) write_tensor(root, "params/" + name, t);
+  model_record().write(root, record);
+  for (auto& [name, layer] : nn::approx_layers(m)) write_layer_tensors(root, name, *layer);
+  for (const auto& [name, t] : state(m)) write_tensor(root, param_path(name), t);
   w.commit();
 }
 
@@ -82,37 +86,38 @@ namespace {
 
 // Every parameter and buffer (shape checked) and each layer's table. Types, finiteness and the tables'
 // shape and range were checked against model_fields() when the file was opened.
-void load_content(H5::Group& root, Checkpoint& c) {
+void load_content(H5::Group& root, const ModelRecord& record, Checkpoint& c) {
   std::set<std::string> expected;
   for (auto& [name, t] : state(*c.model)) {
     expected.insert(name);
-    if (!h5::exists(root, "params/" + name))
-      throw InputError(fmt::format("{} '{}' has no tensor params/{}", c.arch, name, name));
-    torch::Tensor v = read_tensor(root, "params/" + name);
+    if (!h5::exists(root, param_path(name)))
+      throw InputError(fmt::format("{} '{}' has no tensor {}", c.arch, name, param_path(name)));
+    torch::Tensor v = read_tensor(root, param_path(name));
     if (v.sizes() != t.sizes())
-      throw InputError(fmt::format("params/{} has shape {}, the {} model expects {}", name,
+      throw InputError(fmt::format("{} has shape {}, the {} model expects {}", param_path(name),
                                    fmt::join(v.sizes(), "x"), c.arch, fmt::join(t.sizes(), "x")));
     t.copy_(v);
   }
-  std::vector<std::string> stored;
-  H5::Group params = h5::open_group(root, "params");
-  for (hsize_t i = 0; i < params.getNumObjs(); ++i) stored.push_back(params.getObjnameByIdx(i));
-  for (const auto& s : stored)
-    if (!expected.count(s)) throw InputError(fmt::format("params/{} does not belong to a {} model", s, c.arch));
+  H5::Group params = h5::open_group(root, kParamsGroup);
+  for (hsize_t i = 0; i < params.getNumObjs(); ++i)
+    if (!expected.count(params.getObjnameByIdx(i)))
+      throw InputError(fmt::format("{} does not belong to a {} model", param_path(params.getObjnameByIdx(i)), c.arch));
+  std::map<std::string, const LayerRecord*> records;
+  for (const LayerRecord& l : record.layers) records[l.name] = &l;
   for (auto& [name, layer] : nn::approx_layers(*c.model)) {
-    if (!h5::exists(root, "layers/" + name)) throw InputError(fmt::format("missing layers/{}", name));
-    H5::Group g = h5::open_group(root, "layers/" + name);
-    const std::string mult = h5::read_string_attr(g, "multiplier");
-    const std::string library = h5::has_attr(g, "library_sha256") ? h5::read_string_attr(g, "library_sha256") : "";
-    if (h5::exists(g, "error_offset")) {
-      torch::Tensor offset = read_tensor(g, "error_offset");
+    const std::string where = std::string(kLayersGroup) + "/" + name;
+    if (!records.count(name) || !h5::exists(root, where)) throw InputError(fmt::format("missing {}", where));
+    H5::Group g = h5::open_group(root, where);
+    if (h5::exists(g, kErrorOffsetDataset)) {
+      torch::Tensor offset = read_tensor(g, kErrorOffsetDataset);
       const int64_t channels = layer->named_parameters(false)["weight"].size(0);
       if (offset.dim() != 1 || offset.size(0) != channels)
-        throw InputError(fmt::format("layers/{}/error_offset: expected {} values, one per output channel", name, channels));
+        throw InputError(fmt::format("{}/{}: expected {} values, one per output channel", where, kErrorOffsetDataset, channels));
       layer->set_error_offset(offset);
     }
-    if (mult == "exact") continue;
-    layer->set_lut(read_tensor(g, "lut"), mult, library);
+    const LayerRecord& r = *records[name];
+    if (r.multiplier == "exact") continue;
+    layer->set_lut(read_tensor(g, kLutDataset), r.multiplier, r.library);
   }
 }
 
@@ -122,15 +127,17 @@ Checkpoint load_checkpoint(const std::string& path) {
   Artifact a = Artifact::open(path, model_fields());
   H5::Group root = a.root();
   Checkpoint c;
+  ModelRecord record;
   a.read([&] {
-    c.arch = h5::read_string_attr(root, "architecture");
-    c.options = options_from_json(h5::read_json_attr(root, "model_options"));
-    c.history = h5::read_json_attr(root, "history");
-    if (h5::has_attr(root, "pruning")) c.pruning = h5::read_json_attr(root, "pruning");
+    model_record().read(root, record);
+    c.arch = record.architecture;
+    c.options = options_from_json(record.options);
+    c.history = record.history;
+    c.pruning = record.pruning;
     c.model = build_model(c.arch, c.options);
   });
   torch::NoGradGuard no_grad;
-  a.read([&] { load_content(root, c); });
+  a.read([&] { load_content(root, record, c); });
   return c;
 }
 

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   std::string name, folder, out;
   data::ImportOptions options;
   bool no_verify = false;
-  program.app().add_option("dataset", name, "mnist, fashion-mnist or cifar10")->required()->check(CLI::IsMember(data::dataset_names()));
+  program.app().add_option("dataset", name, data::data_sets().explained())->required()->check(CLI::IsMember(data::data_sets().names()));
   program.app().add_option("folder", folder, "Folder with the original files")->required();
   program.app().add_option("-o,--output", out, "Dataset artifact to write")->required();
   program.app().add_option("--val-fraction", options.val_fraction, "Share of train kept apart for validation")

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   int64_t batch_size = 256;
   program.app().add_option("-d,--dataset", dataset, "Dataset artifact")->required()->check(CLI::ExistingFile);
   program.app().add_option("-m,--model", model, "Checkpoint")->required()->check(CLI::ExistingFile);
-  program.app().add_option("--split", split, "train, val or test")->capture_default_str()->check(CLI::IsMember({"train", "val", "test"}));
+  program.app().add_option("--split", split, data::splits().listed())->capture_default_str()->check(CLI::IsMember(data::splits().names()));
   program.app().add_option("--mode", mode, "Force every approximate layer into " + nn::modes().listed() + " (default: stored modes)")
       ->check(CLI::IsMember(nn::modes().names()));
   program.app().add_option("--batch-size", batch_size, "Images per batch")->capture_default_str()->check(cli::number_range(1, 1 << 20));

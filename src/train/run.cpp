@@ -17,10 +17,7 @@ void check_fits(const models::Checkpoint& c, const data::Dataset& d, const std::
 }
 
 const data::Split& split(const data::Dataset& d, const std::string& name) {
-  if (name == "train") return d.train;
-  if (name == "val") return d.val;
-  if (name == "test") return d.test;
-  throw UsageError(fmt::format("unknown split '{}' (expected train, val or test)", name));
+  return data::split(d, data::splits().parse<UsageError>(name));
 }
 
 Metrics evaluate_split(models::Model& model, const data::Dataset& d, const data::Split& s, int64_t batch_size,

@@ -60,9 +60,11 @@ class Schedule {
  private:
   double plateau(double current, std::optional<double> monitored, bool lower_is_better) {
     if (!monitored) return current;
-    const bool improved = !best_ || (lower_is_better ? *monitored < *best_ : *monitored > *best_);
+    const double value = *monitored;
+    const bool improved = !has_best_ || (lower_is_better ? value < best_ : value > best_);
     if (improved) {
-      best_ = monitored;
+      best_ = value;
+      has_best_ = true;
       bad_ = 0;
     } else if (++bad_ > s_.patience) {
       bad_ = 0;
@@ -74,7 +76,8 @@ class Schedule {
   SchedulerSettings s_;
   double base_;
   int64_t epochs_;
-  std::optional<double> best_;
+  double best_ = 0;  // the best monitored value so far, once has_best_
+  bool has_best_ = false;
   int64_t bad_ = 0;
 };
 
