@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/error.h"
 
@@ -19,14 +20,6 @@ bool keep_all(const FamilyMember&, int, int) { return true; }
 bool keep_truncated(const FamilyMember& m, int i, int j) { return i + j >= m.k; }
 bool keep_broken_array(const FamilyMember& m, int i, int j) { return i + j >= m.vbl && j >= m.hbl; }
 bool keep_operand_truncated(const FamilyMember& m, int i, int j) { return i >= m.k && j >= m.k; }
-
-PpMask mask_of(const std::string& family) {
-  if (family == "exact") return keep_all;
-  if (family == "truncated") return keep_truncated;
-  if (family == "broken_array") return keep_broken_array;
-  if (family == "operand_truncation") return keep_operand_truncated;
-  return nullptr;
-}
 
 int32_t pp_product(const FamilyMember& m, PpMask keep, int x, int y) {
   int32_t p = 0;
@@ -81,58 +74,94 @@ void check_range(const FamilyMember& m, const char* param, int value, int lo, in
     throw ConfigError(fmt::format("multiplier family '{}': {} must be in {}..{}, got {}", m.family, param, lo, hi, value));
 }
 
-void check_params(const FamilyMember& m) {
-  if (m.family == "truncated") check_range(m, "k", m.k, 0, 14);
-  else if (m.family == "broken_array") {
-    check_range(m, "hbl", m.hbl, 0, 7);
-    check_range(m, "vbl", m.vbl, 0, 14);
-  } else if (m.family == "drum") check_range(m, "k", m.k, 2, 8);
-  else if (m.family == "operand_truncation") check_range(m, "k", m.k, 0, 7);
-  else if (m.family != "exact" && m.family != "mitchell")
-    throw ConfigError(fmt::format("unknown multiplier family '{}'", m.family));
+// DRUM's cost: a k x k core, two leading-one detectors, two k-bit window selectors over 8 bits, and an
+// output shifter of the 2k-bit product by 0..2(8-k).
+double drum_cost(const FamilyMember& m) {
+  double core = pp_array_cost(m.k * m.k, 2 * m.k - 1);
+  double select = 2 * m.k * (8 - m.k) * kMux2;
+  double out_shift = 16 * ceil_log2(2 * (8 - m.k) + 1) * kMux2;
+  return core + 2 * kLeadingOne + select + out_shift;
+}
+
+// Mitchell's cost: two leading-one detectors, two 7-bit fraction shifters (3 levels), a 10-bit adder
+// for exponent and fraction, and a 16-bit antilog shifter (4 levels).
+double mitchell_cost(const FamilyMember&) { return 2 * kLeadingOne + 2 * 7 * 3 * kMux2 + 10 * kFullAdder + 16 * 4 * kMux2; }
+
+struct Param {
+  const char* name;
+  int FamilyMember::*member;
+  int lo, hi;
+};
+
+// A built-in family: its parameters and ranges, how a member is named, and either a partial-product
+// mask (product and cost follow from it) or its own product and cost.
+struct Family {
+  const char* name;
+  const char* meaning;
+  std::vector<Param> params;
+  std::string (*name_of)(const FamilyMember&);
+  PpMask mask = nullptr;
+  int32_t (*product)(const FamilyMember&, int x, int y) = nullptr;
+  double (*cost)(const FamilyMember&) = nullptr;
+};
+
+// Every built-in family, once: the config schema's enum, the checks, the names, products and costs.
+const std::vector<Family>& families() {
+  static const std::vector<Family> f = {
+      {"exact", "the exact product", {}, [](const FamilyMember&) { return std::string("exact"); }, keep_all},
+      {"truncated", "partial-product columns below k dropped", {{"k", &FamilyMember::k, 0, 14}},
+       [](const FamilyMember& m) { return fmt::format("trunc{}", m.k); }, keep_truncated},
+      {"broken_array", "broken-array multiplier: hbl rows and vbl columns of partial products dropped",
+       {{"hbl", &FamilyMember::hbl, 0, 7}, {"vbl", &FamilyMember::vbl, 0, 14}},
+       [](const FamilyMember& m) { return fmt::format("bam_h{}_v{}", m.hbl, m.vbl); }, keep_broken_array},
+      {"drum", "DRUM: k bits kept from each operand's leading one", {{"k", &FamilyMember::k, 2, 8}},
+       [](const FamilyMember& m) { return fmt::format("drum{}", m.k); }, nullptr,
+       [](const FamilyMember& m, int x, int y) { return drum_operand(x, m.k) * drum_operand(y, m.k); }, drum_cost},
+      {"mitchell", "Mitchell's logarithmic multiplier", {}, [](const FamilyMember&) { return std::string("mitchell"); },
+       nullptr, [](const FamilyMember&, int x, int y) { return mitchell(x, y); }, mitchell_cost},
+      {"operand_truncation", "k low bits of each operand dropped", {{"k", &FamilyMember::k, 0, 7}},
+       [](const FamilyMember& m) { return fmt::format("otrunc{}", m.k); }, keep_operand_truncated}};
+  return f;
+}
+
+const Family& family_of(const FamilyMember& m) {
+  for (const Family& f : families())
+    if (m.family == f.name) return f;
+  std::vector<std::string> names;
+  for (const Family& f : families()) names.push_back(f.name);
+  throw ConfigError(fmt::format("unknown multiplier family '{}' (expected one of {})", m.family, fmt::join(names, ", ")));
+}
+
+// Checks the member's parameters against its family's ranges; returns the family.
+const Family& checked_family(const FamilyMember& m) {
+  const Family& f = family_of(m);
+  for (const Param& p : f.params) check_range(m, p.name, m.*p.member, p.lo, p.hi);
+  return f;
 }
 
 }  // namespace
 
 int32_t core_product(const FamilyMember& m, int x, int y) {
-  if (PpMask keep = mask_of(m.family)) return pp_product(m, keep, x, y);
-  if (m.family == "drum") return drum_operand(x, m.k) * drum_operand(y, m.k);
-  if (m.family == "mitchell") return mitchell(x, y);
-  throw ConfigError(fmt::format("unknown multiplier family '{}'", m.family));
+  const Family& f = family_of(m);
+  return f.mask ? pp_product(m, f.mask, x, y) : f.product(m, x, y);
 }
 
 double member_power(const FamilyMember& m) {
   static const double exact_cost = pp_mask_cost({}, keep_all);
-  if (PpMask keep = mask_of(m.family)) return pp_mask_cost(m, keep) / exact_cost;
-  if (m.family == "drum") {
-    // k x k core, two leading-one detectors, two k-bit window selectors over 8 bits, and an output
-    // shifter of the 2k-bit product by 0..2(8-k).
-    double core = pp_array_cost(m.k * m.k, 2 * m.k - 1);
-    double select = 2 * m.k * (8 - m.k) * kMux2;
-    double out_shift = 16 * ceil_log2(2 * (8 - m.k) + 1) * kMux2;
-    return (core + 2 * kLeadingOne + select + out_shift) / exact_cost;
-  }
-  if (m.family == "mitchell") {
-    // Two leading-one detectors, two 7-bit fraction shifters (3 levels), a 10-bit adder for
-    // exponent and fraction, and a 16-bit antilog shifter (4 levels).
-    double cost = 2 * kLeadingOne + 2 * 7 * 3 * kMux2 + 10 * kFullAdder + 16 * 4 * kMux2;
-    return cost / exact_cost;
-  }
-  throw ConfigError(fmt::format("unknown multiplier family '{}'", m.family));
+  const Family& f = family_of(m);
+  return (f.mask ? pp_mask_cost(m, f.mask) : f.cost(m)) / exact_cost;
 }
 
-std::string member_name(const FamilyMember& m) {
-  if (m.family == "exact") return "exact";
-  if (m.family == "truncated") return fmt::format("trunc{}", m.k);
-  if (m.family == "broken_array") return fmt::format("bam_h{}_v{}", m.hbl, m.vbl);
-  if (m.family == "drum") return fmt::format("drum{}", m.k);
-  if (m.family == "mitchell") return "mitchell";
-  if (m.family == "operand_truncation") return fmt::format("otrunc{}", m.k);
-  throw ConfigError(fmt::format("unknown multiplier family '{}'", m.family));
+std::string member_name(const FamilyMember& m) { return family_of(m).name_of(m); }
+
+std::vector<std::string> family_names() {
+  std::vector<std::string> out;
+  for (const Family& f : families()) out.push_back(f.name);
+  return out;
 }
 
 Multiplier make_multiplier(const FamilyMember& member) {
-  check_params(member);
+  const Family& family = checked_family(member);
   std::vector<int32_t> core(kTableSize);
   for (int x = 0; x < 256; ++x)
     for (int y = 0; y < 256; ++y) core[x * 256 + y] = core_product(member, x, y);
@@ -144,12 +173,7 @@ Multiplier make_multiplier(const FamilyMember& member) {
   m.power_unit = "relative";
   m.power_source = "axnn cell-count proxy (docs/multipliers.md): AND 1, full adder 4, mux2 2, LOD 8; exact = 1";
   m.source = {{"family", member.family}};
-  if (member.family == "truncated" || member.family == "drum" || member.family == "operand_truncation")
-    m.source["k"] = member.k;
-  if (member.family == "broken_array") {
-    m.source["hbl"] = member.hbl;
-    m.source["vbl"] = member.vbl;
-  }
+  for (const Param& p : family.params) m.source[p.name] = member.*p.member;
   m.description = member.family == "exact" ? "exact signed 8x8 product"
                                            : fmt::format("{} (unsigned core, sign-magnitude)", m.source.dump());
   m.metrics = compute_metrics(m.lut);
@@ -206,8 +230,7 @@ const config::Spec& library_spec() {
         array_of("Family members to generate; 'exact' is always added",
                  object("One family member",
                         {{"family", string("Multiplier family")
-                                        .one_of({"exact", "truncated", "broken_array", "drum", "mitchell",
-                                                 "operand_truncation"})
+                                        .one_of(family_names())
                                         .required()},
                          {"k", integer("truncated: partial-product columns dropped (0-14); drum: bits kept (2-8); "
                                        "operand_truncation: operand LSBs dropped (0-7)")
@@ -229,7 +252,7 @@ std::vector<FamilyMember> members_from_config(const nlohmann::json& resolved, co
     const auto& j = resolved["multipliers"][i];
     FamilyMember m{j["family"], j["k"], j["hbl"], j["vbl"]};
     try {
-      check_params(m);
+      checked_family(m);
     } catch (const ConfigError& e) {
       throw ConfigError(fmt::format("{}: multipliers[{}]: {}", source, i, e.what()));
     }

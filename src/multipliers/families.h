@@ -37,6 +37,9 @@ std::vector<FamilyMember> members_from_config(const nlohmann::json& resolved, co
 // The library a resolved library_spec() config describes: its name and members.
 Library library_from_config(const nlohmann::json& resolved, const std::string& source);
 
+// The built-in families' names, from their one registry (families.cpp).
+std::vector<std::string> family_names();
+
 // The relative power proxy of a member (exact = 1.0).
 double member_power(const FamilyMember& member);
 
