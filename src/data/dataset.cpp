@@ -244,19 +244,10 @@ const KindFields& dataset_fields() {
 }
 
 void write_dataset(const std::string& path, const Dataset& d, const Provenance& provenance) {
-  ArtifactWriter w(path, dataset_fields(), provenance);
-  H5::Group root = w.root();
-  dataset_record().write(root, d);
-  w.commit();
+  write_record(path, dataset_fields(), dataset_record(), d, provenance);
 }
 
-Dataset read_dataset(const std::string& path) {
-  Artifact a = Artifact::open(path, dataset_fields());
-  H5::Group root = a.root();
-  Dataset d;
-  a.read([&] { dataset_record().read(root, d); });
-  return d;
-}
+Dataset read_dataset(const std::string& path) { return read_record(path, dataset_fields(), dataset_record()); }
 
 void register_inspect_view() {
   register_view(kDatasetKind, [](H5::H5File& file, nlohmann::json& d) {

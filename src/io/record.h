@@ -21,6 +21,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.h"
+#include "io/artifact.h"
 #include "io/fields.h"
 #include "io/h5.h"
 
@@ -260,5 +261,26 @@ class Record {
   std::vector<Field> nested_;
   std::vector<std::function<void(const T&)>> checks_;
 };
+
+// An artifact of `kind` holding `value`, written atomically through `record` (checked on commit).
+template <class T>
+void write_record(const std::string& path, const KindFields& kind, const Record<T>& record, const T& value,
+                  const Provenance& provenance) {
+  ArtifactWriter w(path, kind, provenance);
+  H5::Group root = w.root();
+  record.write(root, value);
+  w.commit();
+}
+
+// The value an artifact of `kind` holds, read through `record` after the file was checked against the
+// declaration; errors name the file.
+template <class T>
+T read_record(const std::string& path, const KindFields& kind, const Record<T>& record) {
+  Artifact a = Artifact::open(path, kind);
+  H5::Group root = a.root();
+  T value;
+  a.read([&] { record.read(root, value); });
+  return value;
+}
 
 }  // namespace axnn

@@ -341,19 +341,10 @@ const KindFields& matching_fields() {
 }
 
 void write_matching(const std::string& path, const Matching& m, const Provenance& provenance) {
-  ArtifactWriter w(path, matching_fields(), provenance);
-  H5::Group root = w.root();
-  matching_record().write(root, m);
-  w.commit();
+  write_record(path, matching_fields(), matching_record(), m, provenance);
 }
 
-Matching read_matching(const std::string& path) {
-  Artifact a = Artifact::open(path, matching_fields());
-  H5::Group root = a.root();
-  Matching m;
-  a.read([&] { matching_record().read(root, m); });
-  return m;
-}
+Matching read_matching(const std::string& path) { return read_record(path, matching_fields(), matching_record()); }
 
 void register_matching_view() {
   register_view(kMatchingKind, [](H5::H5File& file, json& d) {

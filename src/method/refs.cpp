@@ -61,19 +61,10 @@ const KindFields& refs_fields() {
 }
 
 void write_refs(const std::string& path, const Refs& refs, const Provenance& provenance) {
-  ArtifactWriter w(path, refs_fields(), provenance);
-  H5::Group root = w.root();
-  refs_record().write(root, refs);
-  w.commit();
+  write_record(path, refs_fields(), refs_record(), refs, provenance);
 }
 
-Refs read_refs(const std::string& path) {
-  Artifact a = Artifact::open(path, refs_fields());
-  H5::Group root = a.root();
-  Refs refs;
-  a.read([&] { refs_record().read(root, refs); });
-  return refs;
-}
+Refs read_refs(const std::string& path) { return read_record(path, refs_fields(), refs_record()); }
 
 namespace {
 

@@ -48,18 +48,11 @@ void write_sensitivity(const std::string& path, const Sensitivity& s, const Prov
   for (const auto& l : s.layers)
     if (!std::isfinite(l.weight_trace) || !std::isfinite(l.output_trace))
       throw Error(fmt::format("{}: layer {}: the Hessian trace estimate is not finite; nothing written", path, l.name));
-  ArtifactWriter w(path, sensitivity_fields(), provenance);
-  H5::Group root = w.root();
-  sensitivity_record().write(root, s);
-  w.commit();
+  write_record(path, sensitivity_fields(), sensitivity_record(), s, provenance);
 }
 
 Sensitivity read_sensitivity(const std::string& path) {
-  Artifact a = Artifact::open(path, sensitivity_fields());
-  H5::Group root = a.root();
-  Sensitivity s;
-  a.read([&] { sensitivity_record().read(root, s); });
-  return s;
+  return read_record(path, sensitivity_fields(), sensitivity_record());
 }
 
 void register_sensitivity_view() {

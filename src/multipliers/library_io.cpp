@@ -127,17 +127,11 @@ void write_library(const std::string& path, const Library& library, const Proven
   library.validate(path);
   StoredLibrary stored{library.name, "exact", library.exact().power_unit, {}, library.sources};
   for (const auto& m : library.multipliers) stored.multipliers.push_back({m.name, m, library.relative_power(m)});
-  ArtifactWriter w(path, library_fields(), provenance);
-  H5::Group root = w.root();
-  library_record().write(root, stored);
-  w.commit();
+  write_record(path, library_fields(), library_record(), stored, provenance);
 }
 
 Library read_library(const std::string& path) {
-  Artifact a = Artifact::open(path, library_fields());
-  H5::Group root = a.root();
-  StoredLibrary stored;
-  a.read([&] { library_record().read(root, stored); });
+  StoredLibrary stored = read_record(path, library_fields(), library_record());
   Library lib;
   lib.name = stored.name;
   lib.sources = stored.sources;

@@ -52,19 +52,10 @@ const KindFields& ranking_fields() {
 }
 
 void write_ranking(const std::string& path, const RankingRecord& r, const Provenance& provenance) {
-  ArtifactWriter w(path, ranking_fields(), provenance);
-  H5::Group root = w.root();
-  ranking_record().write(root, r);
-  w.commit();
+  write_record(path, ranking_fields(), ranking_record(), r, provenance);
 }
 
-RankingRecord read_ranking(const std::string& path) {
-  Artifact a = Artifact::open(path, ranking_fields());
-  H5::Group root = a.root();
-  RankingRecord r;
-  a.read([&] { ranking_record().read(root, r); });
-  return r;
-}
+RankingRecord read_ranking(const std::string& path) { return read_record(path, ranking_fields(), ranking_record()); }
 
 void register_ranking_view() {
   register_view(kRankingKind, [](H5::H5File& file, json& d) {

@@ -55,10 +55,7 @@ const KindFields& metrics_fields() {
 
 void write_metrics(const std::string& path, const Metrics& m, const std::vector<std::string>& classes,
                    const std::string& split, const Provenance& provenance) {
-  ArtifactWriter w(path, metrics_fields(), provenance);
-  H5::Group root = w.root();
-  metrics_record().write(root, {split, m, classes});
-  w.commit();
+  write_record(path, metrics_fields(), metrics_record(), {split, m, classes}, provenance);
 }
 
 }  // namespace axnn::train
