@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/error.h"
 #include "io/artifact.h"
 #include "io/h5.h"
 #include "io/views.h"
@@ -84,7 +85,13 @@ json describe(const std::string& path) {
             {"seed", info.seed},
             {"content", content_tree(file)},
             {"tables", json::array()}};
-  if (const ArtifactView* view = find_view(info.kind)) (*view)(file, d);
+  if (const ArtifactView* view = find_view(info.kind)) {
+    try {
+      (*view)(file, d);
+    } catch (const nlohmann::json::exception& e) {  // a JSON attribute of another shape than the view's
+      throw InputError(fmt::format("{}: malformed {} artifact ({})", path, info.kind, e.what()));
+    }
+  }
   return d;
 }
 

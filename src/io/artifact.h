@@ -103,6 +103,8 @@ class Artifact {
       throw InputError(path() + ": " + e.what());
     } catch (const H5::Exception& e) {
       throw InputError(path() + ": malformed " + info_.kind + " artifact (" + e.getDetailMsg() + ")");
+    } catch (const nlohmann::json::exception& e) {  // a JSON attribute of another shape than its reader's
+      throw InputError(path() + ": malformed " + info_.kind + " artifact (" + e.what() + ")");
     }
   }
 

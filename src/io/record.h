@@ -56,7 +56,11 @@ void get(const H5::Group& g, const Field& f, M& v) {
     v.reset();
     if (h5::has_attr(g, f.path)) get(g, f, v.emplace());
   } else if constexpr (!kNative<M>) {
-    v = h5::read_json_attr(g, f.path).template get<M>();
+    try {
+      v = h5::read_json_attr(g, f.path).template get<M>();
+    } catch (const nlohmann::json::exception& e) {  // e.g. class names that are numbers
+      throw InputError(fmt::format("attribute '{}' holds JSON of another shape than declared ({})", f.path, e.what()));
+    }
   } else if constexpr (std::is_same_v<M, bool>) {
     v = h5::read_int_attr(g, f.path) != 0;
   } else if constexpr (std::is_integral_v<M>) {
@@ -203,6 +207,8 @@ class Record {
          [=](const H5::Group& g, T& v) {
            (v.*items).clear();
            for (const auto& n : h5::read_json_attr(g, names_attr)) {
+             if (!n.is_string())
+               throw InputError(fmt::format("attribute '{}' holds {}, expected names (strings)", names_attr, n.dump()));
              L item;
              item.*name = n.template get<std::string>();
              const std::string where = group + "/" + item.*name;
