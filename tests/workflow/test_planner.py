@@ -201,6 +201,12 @@ def with_steps(*steps, **extra):
      "steps[0] (b).config.early_stopping: set monitor"),
     (with_steps(step("b", "baseline", config={"epochs": "many"})), "steps[0] (b).config: epochs: expected integer"),
     (with_steps(step("b", "baseline", config={"optimizer": {"lrr": 1}})), "optimizer.lrr: unknown key"),
+    # Each training kind takes only its own settings: the backward is retraining's, calibration QAT's.
+    (with_steps(step("b", "baseline", config={"gradient": "table"})), "steps[0] (b).config: gradient: unknown key"),
+    (with_steps(step("b", "baseline", config={"calibration_epochs": 1})),
+     "steps[0] (b).config: calibration_epochs: unknown key"),
+    (with_steps(step("b", "baseline"), step("q", "quantize", config={"gradient": "table"})),
+     "steps[1] (q).config: gradient: unknown key"),
     (with_steps(step("b", "baseline"), sweep={"b.epochs": []}), "sweep.b.epochs: empty list of values"),
     (with_steps(step("b", "baseline"), sweep={"nosie.lambda": [0.1]}), "sweep.nosie.lambda: expected seed, model"),
     (with_steps(step("b", "baseline"), sweep={"seed": ["../x"]}), "sweep.seed: value '../x' may hold only"),
