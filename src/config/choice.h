@@ -50,8 +50,6 @@ class Choice {
     return out;
   }
 
-  bool has(const std::string& name) const { return find(name) != nullptr; }
-
   // The value named `name`; an unknown name throws E ("<where>: unknown <what> 'x' (expected a, b or c)").
   template <class E = ConfigError>
   const T& parse(const std::string& name, const std::string& where = "") const {

@@ -112,11 +112,11 @@ class Record {
     return *this;
   }
 
-  // A dataset bound to a contiguous container member (std::vector or std::array), of shape
-  // shape_of(record) (default: one dimension, its size). An optional one is written when not empty.
   // A reader that takes (part of) the record from the stored shape (e.g. a split's N, C, H, W).
   using ShapeInto = std::function<void(T&, const h5::Shape&)>;
 
+  // A dataset bound to a contiguous container member (std::vector or std::array), of shape
+  // shape_of(record) (default: one dimension, its size). An optional one is written when not empty.
   template <class C>
   Record& data(C T::*member, FieldBuilder decl, ShapeOf shape_of = {}, ShapeInto shape_into = {}) {
     return data_at([member](auto& v) -> auto& { return v.*member; }, std::move(decl), std::move(shape_of),
@@ -220,6 +220,26 @@ class Record {
              (v.*items).push_back(std::move(item));
            }
          }});
+    return *this;
+  }
+
+  // An attribute of every item of an each() group, computed from the record and the item (what an
+  // item means in the record's context, e.g. its power relative to the exact one); written only, like
+  // computed(), after the items' groups. `decl` names the leaf; it is declared as group/*/leaf. A
+  // computed std::nullopt writes nothing (declare it optional).
+  template <class L, class Compute>
+  Record& computed_each(const std::string& group, std::vector<L> T::*items, std::string L::*name, FieldBuilder decl,
+                        Compute compute) {
+    Field leaf = decl, f = decl;
+    f.path = group + "/*/" + leaf.path;
+    bindings_.push_back({f,
+                         [=](H5::Group& g, const T& v) {
+                           for (const L& item : v.*items) {
+                             H5::Group sub = h5::open_group(g, group + "/" + item.*name);
+                             record_detail::put(sub, leaf, compute(v, item));
+                           }
+                         },
+                         [](const H5::Group&, T&) {}});
     return *this;
   }
 

@@ -139,21 +139,20 @@ Matching match(const Refs& refs, const mult::Library& library, const MatchOption
 
 namespace {
 
-// The per-estimator matrices [layer, multiplier] beside predicted_std, and where a LayerMatch holds them.
-const std::pair<const char*, std::vector<double> LayerMatch::*> kEstimateMatrices[] = {
-    {"agn_std", &LayerMatch::agn_std},
-    {"channel_std", &LayerMatch::channel_std},
-    {"sampled_std", &LayerMatch::sampled_std},
-    {"sampled_mean", &LayerMatch::sampled_mean},
-    {"sampled_std_error", &LayerMatch::sampled_std_error}};
-
-const char* matrix_meaning(const std::string& name) {
-  if (name == "agn_std") return "agn predicted error std [layer, multiplier]";
-  if (name == "channel_std") return "channel predicted error std [layer, multiplier]";
-  if (name == "sampled_std") return "error std on the sampled operands [layer, multiplier]";
-  if (name == "sampled_mean") return "mean error on the sampled operands [layer, multiplier]";
-  return "bootstrap uncertainty of sampled_std";
-}
+// The per-estimator matrices [layer, multiplier] beside predicted_std: where a LayerMatch holds them,
+// what they mean, and whether they are non-negative (a std is; a mean error need not be).
+struct EstimateMatrix {
+  const char* name;
+  std::vector<double> LayerMatch::*member;
+  const char* meaning;
+  bool non_negative;
+};
+const EstimateMatrix kEstimateMatrices[] = {
+    {"agn_std", &LayerMatch::agn_std, "agn predicted error std [layer, multiplier]", true},
+    {"channel_std", &LayerMatch::channel_std, "channel predicted error std [layer, multiplier]", true},
+    {"sampled_std", &LayerMatch::sampled_std, "error std on the sampled operands [layer, multiplier]", true},
+    {"sampled_mean", &LayerMatch::sampled_mean, "mean error on the sampled operands [layer, multiplier]", false},
+    {"sampled_std_error", &LayerMatch::sampled_std_error, "bootstrap uncertainty of sampled_std", true}};
 
 // A [layer, multiplier] matrix gathered from each layer's vector `member`. An optional one is written
 // only when every layer has it in full (older matchings lack some) and read only when present.
@@ -179,27 +178,6 @@ Record<Matching>& bind_matrix(Record<Matching>& r, FieldBuilder decl, std::vecto
           (m.layers[i].*member).assign(flat.begin() + static_cast<std::ptrdiff_t>(i * shape[1]),
                                        flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * shape[1]));
       });
-}
-
-// A per-layer attribute derived from the layer's choice (the chosen multiplier's name, prediction,
-// power, bias): written for the reader of the file, not read back (the choice and the matrices hold it).
-template <class Value>
-Record<Matching>& bind_choice_attr(Record<Matching>& r, FieldBuilder decl, Value value) {
-  return r.custom(
-      std::move(decl),
-      [value](H5::Group& g, const Matching& m, const Field& f) {
-        const std::string leaf = f.path.substr(f.path.rfind('/') + 1);
-        for (const LayerMatch& l : m.layers) {
-          H5::Group layer = h5::open_group(g, "layers/" + l.name);
-          const auto v = value(m, l);
-          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
-            h5::write_attr(layer, leaf, v);
-          } else if (v) {
-            h5::write_attr(layer, leaf, *v);
-          }
-        }
-      },
-      [](const H5::Group&, Matching&, const Field&) {});
 }
 
 // A layer's record; its channel_mean_error [multiplier, channel] (bias compensation) when computed.
@@ -311,22 +289,27 @@ const Record<Matching>& matching_record() {
         .each("layers", "layer_names", "the layers, in row order", &M::layers, &LayerMatch::name, layer_record());
     bind_matrix(r, dataset("predicted_std", FieldType::Float64, {-1, -1}, "predicted output error std [layer, multiplier]").min(0),
                 &LayerMatch::predicted);
-    for (const auto& [name, member] : kEstimateMatrices) {
-      FieldBuilder decl = dataset(name, FieldType::Float64, {-1, -1}, matrix_meaning(name)).optional();
-      if (std::string(name) != "sampled_mean") decl.min(0);
-      bind_matrix(r, decl, member);
+    for (const EstimateMatrix& e : kEstimateMatrices) {
+      FieldBuilder decl = dataset(e.name, FieldType::Float64, {-1, -1}, e.meaning).optional();
+      if (e.non_negative) decl.min(0);
+      bind_matrix(r, decl, e.member);
     }
+    // What each layer's choice means, written for the file's readers, not read back (the choice and
+    // the matrices hold it).
     auto at_choice = [](const std::vector<double>& v, const LayerMatch& l) {
       return static_cast<size_t>(l.chosen) < v.size() ? std::optional<double>(v[static_cast<size_t>(l.chosen)]) : std::nullopt;
     };
-    bind_choice_attr(r, attr("layers/*/multiplier", FieldType::String, "the chosen multiplier"),
-                     [](const M& m, const LayerMatch& l) { return m.multipliers[static_cast<size_t>(l.chosen)]; });
-    bind_choice_attr(r, attr("layers/*/predicted_std", FieldType::Float, "its predicted error std").min(0),
-                     [at_choice](const M&, const LayerMatch& l) { return at_choice(l.predicted, l); });
-    bind_choice_attr(r, attr("layers/*/relative_power", FieldType::Float, "its P / P_exact").min(0),
-                     [at_choice](const M& m, const LayerMatch& l) { return at_choice(m.relative_power, l); });
-    bind_choice_attr(r, attr("layers/*/mean_error", FieldType::Float, "its mean error (bias) on the sampled operands").optional(),
-                     [at_choice](const M&, const LayerMatch& l) { return at_choice(l.sampled_mean, l); });
+    auto per_layer = [&r](FieldBuilder decl, auto value) {
+      r.computed_each("layers", &M::layers, &LayerMatch::name, std::move(decl), value);
+    };
+    per_layer(attr("multiplier", FieldType::String, "the chosen multiplier"),
+              [](const M& m, const LayerMatch& l) { return m.multipliers[static_cast<size_t>(l.chosen)]; });
+    per_layer(attr("predicted_std", FieldType::Float, "its predicted error std").min(0),
+              [at_choice](const M&, const LayerMatch& l) { return at_choice(l.predicted, l); });
+    per_layer(attr("relative_power", FieldType::Float, "its P / P_exact").min(0),
+              [at_choice](const M& m, const LayerMatch& l) { return at_choice(m.relative_power, l); });
+    per_layer(attr("mean_error", FieldType::Float, "its mean error (bias) on the sampled operands").optional(),
+              [at_choice](const M&, const LayerMatch& l) { return at_choice(l.sampled_mean, l); });
     r.check(check_matching);
     return r;
   }();

@@ -41,49 +41,33 @@ void check_stored_metrics(const Multiplier& m) {
                                    v.second));
 }
 
-// What a library artifact holds: the library, and per multiplier its power relative to exact.
-struct StoredMultiplier {
-  std::string name;
-  Multiplier m;
-  double relative_power = 0;
-};
-
-struct StoredLibrary {
-  std::string name, exact = "exact", power_unit;
-  std::vector<StoredMultiplier> multipliers;
-  json sources = json::array();
-};
-
 // Every field bound to its member, once: the declaration, the writer and the reader.
-const Record<StoredMultiplier>& multiplier_record() {
-  using S = StoredMultiplier;
-  auto m = [](auto member) { return [member](auto& s) -> auto& { return s.m.*member; }; };
-  auto e = [](auto member) { return [member](auto& s) -> auto& { return s.m.metrics.*member; }; };
-  static const Record<S> record =
-      Record<S>()
-          .data_at(m(&Multiplier::lut),
-                   dataset("lut", FieldType::Int32, {256, 256},
-                           "products M(a, w) at [a + 128][w + 128]; row = activation a, column = weight w")
-                       .min(-kMaxTableMagnitude)
-                       .max(kMaxTableMagnitude),
-                   [](const S&) { return h5::Shape{256, 256}; })
-          .attr_at(m(&Multiplier::is_signed),
-                   attr("signed", FieldType::Int, "1: natively signed; 0: unsigned core used sign-magnitude").min(0).max(1))
+const Record<Multiplier>& multiplier_record() {
+  using M = Multiplier;
+  auto e = [](auto member) { return [member](auto& m) -> auto& { return m.metrics.*member; }; };
+  static const Record<M> record =
+      Record<M>()
+          .data(&M::lut,
+                dataset("lut", FieldType::Int32, {256, 256},
+                        "products M(a, w) at [a + 128][w + 128]; row = activation a, column = weight w")
+                    .min(-kMaxTableMagnitude)
+                    .max(kMaxTableMagnitude),
+                [](const M&) { return h5::Shape{256, 256}; })
+          .attr(&M::is_signed,
+                attr("signed", FieldType::Int, "1: natively signed; 0: unsigned core used sign-magnitude").min(0).max(1))
           .computed(attr("sign_handling", FieldType::String, "native or sign-magnitude"),
-                    [](const S& s) { return std::string(s.m.is_signed ? "native" : "sign-magnitude"); })
-          .attr_at(m(&Multiplier::power), attr("power", FieldType::Float, "power in power_unit").min(0))
-          .attr_at(m(&Multiplier::power_unit), attr("power_unit", FieldType::String, "unit of power"))
-          .attr_at(m(&Multiplier::power_source), attr("power_source", FieldType::String, "where the power comes from"))
-          .attr(&S::relative_power, attr("relative_power", FieldType::Float, "power / power of exact").min(0))
-          .attr_at(m(&Multiplier::area), attr("area", FieldType::Float, "area").min(0).optional())
-          .attr_at(m(&Multiplier::area_unit), attr("area_unit", FieldType::String, "unit of area").optional(),
-                   [](const S& s) { return s.m.area.has_value(); })
-          .attr_at(m(&Multiplier::delay), attr("delay", FieldType::Float, "delay").min(0).optional())
-          .attr_at(m(&Multiplier::delay_unit), attr("delay_unit", FieldType::String, "unit of delay").optional(),
-                   [](const S& s) { return s.m.delay.has_value(); })
-          .attr_at(m(&Multiplier::source),
-                   attr("source", FieldType::Json, "family and parameters, or imported file and hash").json("object"))
-          .attr_at(m(&Multiplier::description), attr("description", FieldType::String, "free text"))
+                    [](const M& m) { return std::string(m.is_signed ? "native" : "sign-magnitude"); })
+          .attr(&M::power, attr("power", FieldType::Float, "power in power_unit").min(0))
+          .attr(&M::power_unit, attr("power_unit", FieldType::String, "unit of power"))
+          .attr(&M::power_source, attr("power_source", FieldType::String, "where the power comes from"))
+          .attr(&M::area, attr("area", FieldType::Float, "area").min(0).optional())
+          .attr(&M::area_unit, attr("area_unit", FieldType::String, "unit of area").optional(),
+                [](const M& m) { return m.area.has_value(); })
+          .attr(&M::delay, attr("delay", FieldType::Float, "delay").min(0).optional())
+          .attr(&M::delay_unit, attr("delay_unit", FieldType::String, "unit of delay").optional(),
+                [](const M& m) { return m.delay.has_value(); })
+          .attr(&M::source, attr("source", FieldType::Json, "family and parameters, or imported file and hash").json("object"))
+          .attr(&M::description, attr("description", FieldType::String, "free text"))
           .attr_at(e(&ErrorMetrics::mae), attr("mae", FieldType::Float, "mean |e|").min(0))
           .attr_at(e(&ErrorMetrics::wce), attr("wce", FieldType::Float, "max |e|").min(0))
           .attr_at(e(&ErrorMetrics::mre), attr("mre", FieldType::Float, "mean relative |e|").min(0).unit("percent"))
@@ -91,26 +75,27 @@ const Record<StoredMultiplier>& multiplier_record() {
           .attr_at(e(&ErrorMetrics::mse), attr("mse", FieldType::Float, "mean e^2").min(0))
           .attr_at(e(&ErrorMetrics::error_mean), attr("error_mean", FieldType::Float, "mean e"))
           .attr_at(e(&ErrorMetrics::error_std), attr("error_std", FieldType::Float, "std of e").min(0))
-          .check([](const S& s) {
-            Multiplier named = s.m;
-            named.name = s.name;
-            check_stored_metrics(named);
-          });
+          .check(check_stored_metrics);
   return record;
 }
 
-const Record<StoredLibrary>& library_record() {
-  using L = StoredLibrary;
+const Record<Library>& library_record() {
+  using L = Library;
   static const Record<L> record =
       Record<L>()
           .attr(&L::name, attr("library_name", FieldType::String, "the library's name"))
-          .attr(&L::exact, attr("exact", FieldType::String, "name of the exact multiplier"))
-          .attr(&L::power_unit, attr("power_unit", FieldType::String, "unit of every power"))
+          .computed(attr("exact", FieldType::String, "name of the exact multiplier"),
+                    [](const L&) { return std::string("exact"); })
+          .computed(attr("power_unit", FieldType::String, "unit of every power"),
+                    [](const L& l) { return l.exact().power_unit; })
           .computed(attr("metric_definitions", FieldType::Json, "what each metric means").json("object"),
                     [](const L&) { return metric_definitions(); })
           .attr(&L::sources, attr("sources", FieldType::Json, "where the multipliers came from").json("array").optional())
-          .each("multipliers", "order", "multiplier names, in order", &L::multipliers, &StoredMultiplier::name,
-                multiplier_record());
+          .each("multipliers", "order", "multiplier names, in order", &L::multipliers, &Multiplier::name,
+                multiplier_record())
+          .computed_each("multipliers", &L::multipliers, &Multiplier::name,
+                         attr("relative_power", FieldType::Float, "power / power of exact").min(0),
+                         [](const L& l, const Multiplier& m) { return l.relative_power(m); });
   return record;
 }
 
@@ -125,20 +110,11 @@ const KindFields& library_fields() {
 
 void write_library(const std::string& path, const Library& library, const Provenance& provenance) {
   library.validate(path);
-  StoredLibrary stored{library.name, "exact", library.exact().power_unit, {}, library.sources};
-  for (const auto& m : library.multipliers) stored.multipliers.push_back({m.name, m, library.relative_power(m)});
-  write_record(path, library_fields(), library_record(), stored, provenance);
+  write_record(path, library_fields(), library_record(), library, provenance);
 }
 
 Library read_library(const std::string& path) {
-  StoredLibrary stored = read_record(path, library_fields(), library_record());
-  Library lib;
-  lib.name = stored.name;
-  lib.sources = stored.sources;
-  for (auto& s : stored.multipliers) {
-    s.m.name = s.name;
-    lib.multipliers.push_back(std::move(s.m));
-  }
+  Library lib = read_record(path, library_fields(), library_record());
   lib.validate(path);
   return lib;
 }
